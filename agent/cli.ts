@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, loadConfig, type AgentConfig } from './config.js';
+import { createLogger } from './log.js';
+import { EXIT_CONFIG, EXIT_NO_DATA } from './commands/once.js';
+import { VERSION } from './version.js';
+
+export interface GlobalOptions {
+  config?: string;
+  logLevel?: string;
+  interval?: string;
+  endpoint?: string;
+  set?: string[];
+}
+
+function collectSet(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Loads the configuration from the file, the environment and the flags common to every command. */
+export function configFromOptions(opts: GlobalOptions): AgentConfig {
+  const overrides: Record<string, string> = {};
+  for (const item of opts.set ?? []) {
+    const i = item.indexOf('=');
+    if (i <= 0) throw new ConfigError(`--set takes key=value (for example --set sources.smc.enabled=false), not "${item}"`);
+    overrides[item.slice(0, i)] = item.slice(i + 1);
+  }
+  if (opts.logLevel !== undefined) overrides['log_level'] = opts.logLevel;
+  if (opts.interval !== undefined) overrides['interval'] = opts.interval;
+  if (opts.endpoint !== undefined) overrides['exporter.endpoint'] = opts.endpoint;
+  return loadConfig({ path: opts.config, overrides }).config;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('macos-agent')
+    .description('Metrics agent for Macs: power, frequency, thermal pressure, SMC temperatures and fans, memory and disk, exported over OTLP/gRPC.\nWith no command it runs the daemon.')
+    .version(VERSION, '-V, --version')
+    .option('-c, --config <path>', 'config file (default: $MACOS_AGENT_CONFIG, else /opt/homebrew/etc/macos-agent/config.yaml or /usr/local/etc/macos-agent/config.yaml if present)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .option('--interval <duration>', 'collection and export interval, e.g. 10s')
+    .option('--endpoint <url>', 'OTLP/gRPC endpoint of the collector, e.g. http://localhost:4317')
+    .option('--set <key=value>', 'set any config key, e.g. --set sources.smc.enabled=false (repeatable)', collectSet)
+    .option('--once', 'collect once, print what would be exported and exit')
+    .option('--json', 'with --once: print one JSON document instead of a table')
+    .option('--replay <dir>', 'read recorded command output from DIR (a capture bundle) instead of running the commands')
+    .addHelpText('after', `
+Exit codes with --once: 0 at least one source produced data; ${EXIT_NO_DATA} no source produced data;
+${EXIT_CONFIG} invalid configuration or flags.`)
+    .action(async (opts: GlobalOptions & { once?: boolean; json?: boolean; replay?: string }) => {
+      const config = configFromOptions(opts);
+      if (opts.once) {
+        const { runOnce } = await import('./commands/once.js');
+        const log = createLogger(config.log_level, 'stderr');
+        process.exitCode = await runOnce({ config, log, replayDir: opts.replay, json: opts.json === true, write: (t) => process.stdout.write(t) });
+        return;
+      }
+      const { runDaemon } = await import('./daemon.js');
+      await runDaemon({ config, replayDir: opts.replay });
+    });
+
+  program.command('capture')
+    .description('run each command once and save its raw output in DIR: the bundle to attach to a bug report, and what --replay reads')
+    .argument('<dir>', 'folder to write the bundle into (created if needed)')
+    .action(async (dir: string) => {
+      const config = configFromOptions(program.opts<GlobalOptions>());
+      const { runCapture } = await import('./commands/capture.js');
+      process.exitCode = await runCapture({ config, dir, log: createLogger(config.log_level, 'stderr'), write: (t) => process.stdout.write(t) });
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`macos-agent: ${error.message}\n`);
+      process.exitCode = EXIT_CONFIG;
+      return;
+    }
+    throw error;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,90 @@
+import type { Logger } from 'pino';
+import type { AgentConfig } from '../config.js';
+import { Collection, type SourceStatus } from '../collection.js';
+import { METRICS, type MetricSpec, type Attributes } from '../metrics/catalog.js';
+import { PointStore } from '../metrics/instruments.js';
+import { takeSnapshot, type Snapshot } from '../metrics/snapshot.js';
+import { basicResource } from '../resource.js';
+import { createSources } from '../sources/registry.js';
+import { AgentTelemetry } from '../telemetry.js';
+
+/** `--once` exit codes (documented in the README and `--help`). */
+export const EXIT_OK = 0;
+export const EXIT_CONFIG = 2;
+export const EXIT_NO_DATA = 3;
+
+export interface OnceOptions {
+  readonly config: AgentConfig;
+  readonly log: Logger;
+  readonly replayDir?: string | undefined;
+  readonly json: boolean;
+  readonly write: (text: string) => void;
+}
+
+export interface OnceReport extends Snapshot {
+  readonly sources: { name: string; ok: boolean; error?: string }[];
+}
+
+/** Runs every enabled source once, through the same instruments and SDK as the daemon. */
+export async function collectOnce(opts: Omit<OnceOptions, 'json' | 'write'>): Promise<OnceReport> {
+  const store = new PointStore();
+  const telemetry = new AgentTelemetry();
+  const sources = createSources({
+    config: opts.config,
+    mode: 'once',
+    log: opts.log,
+    ...(opts.replayDir !== undefined ? { replayDir: opts.replayDir } : {}),
+    onChildRestart: (s) => telemetry.recordChildRestart(s),
+    onParseError: (s) => telemetry.recordError(s, 'parse'),
+  });
+  const collection = new Collection(sources, store, telemetry, opts.log);
+  let statuses: SourceStatus[];
+  try {
+    await collection.start();
+    statuses = await collection.collectAll();
+  } finally {
+    await collection.stop();
+  }
+  const snapshot = await takeSnapshot(store, basicResource(opts.config));
+  return {
+    ...snapshot,
+    sources: statuses.map((s) => ({ name: s.name, ok: s.ok, ...(s.error !== undefined ? { error: s.error } : {}) })),
+  };
+}
+
+export async function runOnce(opts: OnceOptions): Promise<number> {
+  const report = await collectOnce(opts);
+  opts.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report));
+  return report.sources.some((s) => s.ok) ? EXIT_OK : EXIT_NO_DATA;
+}
+
+const SPEC_BY_NAME = new Map<string, MetricSpec>(Object.values(METRICS).map((m) => [m.name, m]));
+
+function formatAttributes(a: Attributes): string {
+  const entries = Object.entries(a);
+  return entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}=${v}`).join(', ')}}`;
+}
+
+function formatValue(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
+}
+
+/** The terminal view: each source's status, then its metrics, one point per line. */
+export function formatTable(report: OnceReport): string {
+  const lines: string[] = [];
+  const resource = Object.entries(report.resource).map(([k, v]) => `${k}=${String(v)}`).join('  ');
+  lines.push(`resource  ${resource}`, '');
+  const groups = [...report.sources.map((s) => s.name), 'agent'];
+  for (const group of groups) {
+    const status = report.sources.find((s) => s.name === group);
+    if (status) lines.push(status.ok ? `== ${group}: ok` : `== ${group}: FAILED — ${status.error ?? 'no data'}`);
+    else lines.push(`== ${group} (the agent itself)`);
+    for (const m of report.metrics.filter((x) => SPEC_BY_NAME.get(x.name)?.source === group)) {
+      for (const p of m.points) {
+        lines.push(`   ${`${m.name}${formatAttributes(p.attributes)}`.padEnd(72)} ${formatValue(p.value).padStart(14)} ${m.unit}`);
+      }
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,250 @@
+// Every metric macos-agent emits is declared here, once: name, unit, instrument kind, attributes,
+// description and the source that produces it. The instruments, docs/metrics.md and the
+// Prometheus name translation all derive from this table; test/catalog.test.ts fails when the
+// docs drift from it.
+//
+// Names follow the OpenTelemetry semantic conventions where one exists; `macos.` is our own
+// prefix where none does.
+
+/** How a metric is recorded. All values are observed absolute values (totals, levels). */
+export type MetricKind =
+  /** A sampled value (ObservableGauge). */
+  | 'gauge'
+  /** A monotonic cumulative total (ObservableCounter, exported as a cumulative monotonic sum). */
+  | 'counter'
+  /** A level that can go up and down (ObservableUpDownCounter, non-monotonic sum). */
+  | 'updowncounter';
+
+export type SourceName = 'powermetrics' | 'iostat' | 'vm_stat' | 'sysctl' | 'smc' | 'agent';
+
+export interface MetricSpec {
+  readonly name: string;
+  readonly unit: string;
+  readonly kind: MetricKind;
+  readonly attributes: readonly string[];
+  readonly description: string;
+  readonly source: SourceName;
+}
+
+/** Attribute keys, so that a typo is a compile error rather than a new time series. */
+export const ATTR = {
+  hwId: 'hw.id',
+  hwType: 'hw.type',
+  hwName: 'hw.name',
+  hwSensorLocation: 'hw.sensor_location',
+  hwLimitType: 'hw.limit_type',
+  cpuLogicalNumber: 'cpu.logical_number',
+  cpuMode: 'cpu.mode',
+  cpuCluster: 'macos.cpu.cluster',
+  memoryState: 'system.memory.state',
+  pagingState: 'system.paging.state',
+  pagingDirection: 'system.paging.direction',
+  compressorOperation: 'macos.memory.compressor.operation',
+  pageKind: 'macos.memory.page.kind',
+  pageOperation: 'macos.memory.page.operation',
+  faultType: 'macos.memory.fault.type',
+  device: 'system.device',
+  sensorGroup: 'macos.sensor.group',
+  dropReason: 'macos.agent.drop_reason',
+  agentSource: 'macos.agent.source',
+  errorType: 'error.type',
+  exportOutcome: 'macos.agent.export.outcome',
+} as const;
+
+const A = ATTR;
+
+export const METRICS = {
+  // --- powermetrics -----------------------------------------------------------------------------
+  hwPower: {
+    name: 'hw.power', unit: 'W', kind: 'gauge', attributes: [A.hwId, A.hwType], source: 'powermetrics',
+    description: 'Power drawn by a component over the last powermetrics sample (hw.id: cpu, gpu, ane, package).',
+  },
+  hwEnergy: {
+    name: 'hw.energy', unit: 'J', kind: 'counter', attributes: [A.hwId, A.hwType], source: 'powermetrics',
+    description: 'Energy used by a component since the agent started, summed from the energy of each powermetrics sample.',
+  },
+  cpuFrequency: {
+    name: 'system.cpu.frequency', unit: 'Hz', kind: 'gauge', attributes: [A.cpuLogicalNumber], source: 'powermetrics',
+    description: 'Average frequency of a logical CPU over the last sample, weighted by its active residency.',
+  },
+  clusterFrequency: {
+    name: 'macos.cpu.cluster.frequency', unit: 'Hz', kind: 'gauge', attributes: [A.cpuCluster], source: 'powermetrics',
+    description: 'Average frequency of a CPU cluster (E0, P0, P1, M, S ... as the machine names them) over the last sample.',
+  },
+  clusterUtilization: {
+    name: 'macos.cpu.cluster.utilization', unit: '1', kind: 'gauge', attributes: [A.cpuCluster], source: 'powermetrics',
+    description: 'Active residency of a CPU cluster over the last sample (1 - idle ratio), from 0 to 1.',
+  },
+  gpuUtilization: {
+    name: 'hw.gpu.utilization', unit: '1', kind: 'gauge', attributes: [A.hwId], source: 'powermetrics',
+    description: 'GPU active residency over the last sample, from 0 to 1.',
+  },
+  gpuFrequency: {
+    name: 'macos.gpu.frequency', unit: 'Hz', kind: 'gauge', attributes: [A.hwId], source: 'powermetrics',
+    description: 'Average GPU frequency over the last sample.',
+  },
+  thermalPressure: {
+    name: 'macos.thermal.pressure', unit: '1', kind: 'gauge', attributes: [], source: 'powermetrics',
+    description: 'Thermal pressure level: 0 nominal, 1 moderate, 2 heavy, 3 trapping, 4 sleeping.',
+  },
+
+  // --- iostat -----------------------------------------------------------------------------------
+  diskOperations: {
+    name: 'system.disk.operations', unit: '{operation}', kind: 'counter', attributes: [A.device], source: 'iostat',
+    description: 'Transfers (reads and writes) completed by a disk since boot.',
+  },
+  diskIo: {
+    name: 'system.disk.io', unit: 'By', kind: 'counter', attributes: [A.device], source: 'iostat',
+    description: 'Bytes read and written by a disk since boot.',
+  },
+  cpuUtilization: {
+    name: 'system.cpu.utilization', unit: '1', kind: 'gauge', attributes: [A.cpuMode], source: 'iostat',
+    description: 'Share of CPU time spent in each mode (user, system, idle) over the last interval, from 0 to 1.',
+  },
+  loadAverage1m: {
+    name: 'system.cpu.load_average.1m', unit: '{thread}', kind: 'gauge', attributes: [], source: 'iostat',
+    description: 'Load average over the last minute.',
+  },
+  loadAverage5m: {
+    name: 'system.cpu.load_average.5m', unit: '{thread}', kind: 'gauge', attributes: [], source: 'iostat',
+    description: 'Load average over the last 5 minutes.',
+  },
+  loadAverage15m: {
+    name: 'system.cpu.load_average.15m', unit: '{thread}', kind: 'gauge', attributes: [], source: 'iostat',
+    description: 'Load average over the last 15 minutes.',
+  },
+
+  // --- vm_stat ----------------------------------------------------------------------------------
+  memoryUsage: {
+    name: 'system.memory.usage', unit: 'By', kind: 'updowncounter', attributes: [A.memoryState], source: 'vm_stat',
+    description: 'Physical memory by state (free, active, inactive, speculative, wired, compressed); the states do not overlap.',
+  },
+  pagingOperations: {
+    name: 'system.paging.operations', unit: '{operation}', kind: 'counter', attributes: [A.pagingDirection], source: 'vm_stat',
+    description: 'Pages read from (in) and written to (out) backing store since boot (vm_stat Pageins/Pageouts).',
+  },
+  swapOperations: {
+    name: 'macos.memory.swap.operations', unit: '{operation}', kind: 'counter', attributes: [A.pagingDirection], source: 'vm_stat',
+    description: 'Pages swapped in and out since boot (vm_stat Swapins/Swapouts).',
+  },
+  compressorOperations: {
+    name: 'macos.memory.compressor.operations', unit: '{operation}', kind: 'counter', attributes: [A.compressorOperation], source: 'vm_stat',
+    description: 'Pages compressed and decompressed by the memory compressor since boot.',
+  },
+  compressorStored: {
+    name: 'macos.memory.compressor.stored', unit: 'By', kind: 'updowncounter', attributes: [], source: 'vm_stat',
+    description: 'Uncompressed size of the data held by the memory compressor (Pages stored in compressor).',
+  },
+  memoryPages: {
+    name: 'macos.memory.pages', unit: 'By', kind: 'updowncounter', attributes: [A.pageKind], source: 'vm_stat',
+    description: 'Overlapping page classes from vm_stat (purgeable, throttled, file_backed, anonymous), in bytes.',
+  },
+  memoryFaults: {
+    name: 'macos.memory.faults', unit: '{fault}', kind: 'counter', attributes: [A.faultType], source: 'vm_stat',
+    description: 'Faults since boot by type (translation, copy_on_write, zero_fill).',
+  },
+  pageOperations: {
+    name: 'macos.memory.page.operations', unit: '{operation}', kind: 'counter', attributes: [A.pageOperation], source: 'vm_stat',
+    description: 'Pages reactivated and purged since boot.',
+  },
+
+  // --- sysctl -----------------------------------------------------------------------------------
+  memoryLimit: {
+    name: 'system.memory.limit', unit: 'By', kind: 'updowncounter', attributes: [], source: 'sysctl',
+    description: 'Physical memory installed (hw.memsize).',
+  },
+  pagingUsage: {
+    name: 'system.paging.usage', unit: 'By', kind: 'updowncounter', attributes: [A.pagingState], source: 'sysctl',
+    description: 'Swap space used and free (vm.swapusage).',
+  },
+
+  // --- smc --------------------------------------------------------------------------------------
+  temperature: {
+    name: 'hw.temperature', unit: 'Cel', kind: 'gauge', attributes: [A.hwId, A.hwName, A.hwSensorLocation], source: 'smc',
+    description: 'Temperature of one SMC sensor (hw.id is the SMC key).',
+  },
+  temperatureMax: {
+    name: 'macos.temperature.max', unit: 'Cel', kind: 'gauge', attributes: [A.sensorGroup], source: 'smc',
+    description: 'Hottest sensor of a group (cpu, gpu, memory, battery, storage, airflow).',
+  },
+  temperatureMean: {
+    name: 'macos.temperature.mean', unit: 'Cel', kind: 'gauge', attributes: [A.sensorGroup], source: 'smc',
+    description: 'Mean of the sensors of a group (cpu, gpu, memory, battery, storage, airflow).',
+  },
+  fanSpeed: {
+    name: 'hw.fan.speed', unit: 'rpm', kind: 'gauge', attributes: [A.hwId], source: 'smc',
+    description: 'Current speed of a fan.',
+  },
+  fanSpeedLimit: {
+    name: 'hw.fan.speed.limit', unit: 'rpm', kind: 'gauge', attributes: [A.hwId, A.hwLimitType], source: 'smc',
+    description: 'Minimum and maximum speed of a fan.',
+  },
+  hostPower: {
+    name: 'hw.host.power', unit: 'W', kind: 'gauge', attributes: [A.hwId], source: 'smc',
+    description: 'Power drawn by the whole machine (SMC key PSTR).',
+  },
+  smcDroppedReadings: {
+    name: 'macos.smc.readings.dropped', unit: '{reading}', kind: 'counter', attributes: [A.hwId, A.dropReason], source: 'smc',
+    description: 'SMC readings dropped as implausible (sentinel or out of the plausibility window) since the agent started.',
+  },
+
+  // --- the agent itself -------------------------------------------------------------------------
+  collectionDuration: {
+    name: 'macos.agent.collection.duration', unit: 's', kind: 'gauge', attributes: [A.agentSource], source: 'agent',
+    description: 'Wall time of the last collection of a source.',
+  },
+  collectionErrors: {
+    name: 'macos.agent.collection.errors', unit: '{error}', kind: 'counter', attributes: [A.agentSource, A.errorType], source: 'agent',
+    description: 'Failed collections and rejected input (error.type: missing, permission, failed, timeout, parse) since the agent started.',
+  },
+  sourceUp: {
+    name: 'macos.agent.source.up', unit: '1', kind: 'gauge', attributes: [A.agentSource], source: 'agent',
+    description: '1 when the last collection of a source produced data, 0 when it failed.',
+  },
+  childRestarts: {
+    name: 'macos.agent.child.restarts', unit: '{restart}', kind: 'counter', attributes: [A.agentSource], source: 'agent',
+    description: 'Restarts of a long-lived child process (crash, hang or scheduled recycle) since the agent started.',
+  },
+  exportRequests: {
+    name: 'macos.agent.export.requests', unit: '{request}', kind: 'counter', attributes: [A.exportOutcome], source: 'agent',
+    description: 'OTLP export attempts by outcome (success, failure, retry) since the agent started.',
+  },
+  exportQueueSize: {
+    name: 'macos.agent.export.queue.size', unit: '{batch}', kind: 'updowncounter', attributes: [], source: 'agent',
+    description: 'Export batches waiting to be sent (in memory and spooled to disk).',
+  },
+  exportQueueBytes: {
+    name: 'macos.agent.export.queue.bytes', unit: 'By', kind: 'updowncounter', attributes: [], source: 'agent',
+    description: 'Size of the export batches waiting to be sent.',
+  },
+  exportDroppedPoints: {
+    name: 'macos.agent.export.dropped_points', unit: '{point}', kind: 'counter', attributes: [A.dropReason], source: 'agent',
+    description: 'Data points dropped without being delivered (queue full, too old, rejected by the collector).',
+  },
+  processCpuTime: {
+    name: 'process.cpu.time', unit: 's', kind: 'counter', attributes: [A.cpuMode], source: 'agent',
+    description: 'CPU time used by the agent process (cpu.mode: user, system), children excluded.',
+  },
+  processMemoryUsage: {
+    name: 'process.memory.usage', unit: 'By', kind: 'updowncounter', attributes: [], source: 'agent',
+    description: 'Resident memory of the agent process.',
+  },
+} as const satisfies Record<string, MetricSpec>;
+
+export type MetricKey = keyof typeof METRICS;
+
+export type AttributeValue = string | number;
+export type Attributes = Readonly<Record<string, AttributeValue>>;
+
+/** One observed value of one metric: what sources produce and the instruments report. */
+export interface Point {
+  readonly metric: MetricKey;
+  readonly attributes: Attributes;
+  readonly value: number;
+}
+
+export function point(metric: MetricKey, value: number, attributes: Attributes = {}): Point {
+  return { metric, value, attributes };
+}
+
+export const ALL_METRICS: readonly MetricSpec[] = Object.values(METRICS);

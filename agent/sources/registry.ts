@@ -1,0 +1,14 @@
+import type { AgentConfig } from '../config.js';
+import type { Source, SourceContext, SourceModule } from './source.js';
+
+/** Every source, in the order `--once` shows them. Adding a source adds one line here. */
+export const SOURCE_MODULES: readonly SourceModule[] = [
+];
+
+export function enabledModules(config: AgentConfig): SourceModule[] {
+  return SOURCE_MODULES.filter((m) => config.sources[m.name].enabled);
+}
+
+export function createSources(ctx: SourceContext): Source[] {
+  return enabledModules(ctx.config).map((m) => m.create(ctx));
+}

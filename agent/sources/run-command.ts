@@ -1,0 +1,59 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { SourceName } from '../metrics/catalog.js';
+import { SourceError } from './source.js';
+
+export interface RunCommandOptions {
+  readonly source: SourceName;
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Give up after this long; the child is killed. */
+  readonly timeoutMs: number;
+  /** With `--replay DIR`: read DIR/<replayFile> instead of running the command. */
+  readonly replayDir?: string | undefined;
+  readonly replayFile: string;
+}
+
+/**
+ * Runs a command once (argument array, no shell) and returns its stdout, or reads the recorded
+ * output in replay mode. Failures become SourceErrors that say what to do.
+ */
+export async function runCommand(opts: RunCommandOptions): Promise<string> {
+  if (opts.replayDir !== undefined) {
+    return readReplayFile(opts.source, opts.replayDir, opts.replayFile);
+  }
+  const result = await execa(opts.command, opts.args, {
+    timeout: opts.timeoutMs,
+    reject: false,
+    stripFinalNewline: false,
+    stdin: 'ignore',
+    env: { LC_ALL: 'C' },
+  });
+  const line = `${opts.command} ${opts.args.join(' ')}`.trim();
+  if (result.failed) {
+    if (result.code === 'ENOENT') {
+      throw new SourceError(opts.source, 'missing',
+        `${opts.command} not found on PATH — ${opts.source} metrics need macOS (${opts.command} ships with it); disable the ${opts.source} source to silence this`);
+    }
+    if (result.timedOut) {
+      throw new SourceError(opts.source, 'timeout', `${line} did not finish within ${opts.timeoutMs} ms and was killed`);
+    }
+    const stderr = String(result.stderr ?? '').trim().split('\n')[0] ?? '';
+    const how = result.exitCode !== undefined ? `exited (code ${result.exitCode})` : `was killed (${result.signal ?? 'unknown signal'})`;
+    throw new SourceError(opts.source, 'failed', `${line} ${how}${stderr ? `: "${stderr}"` : ''}`);
+  }
+  return String(result.stdout);
+}
+
+export async function readReplayFile(source: SourceName, dir: string, file: string): Promise<string> {
+  const path = join(dir, file);
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new SourceError(source, 'missing', `replay bundle has no ${file} (${path}): ${source} is not replayed`);
+    }
+    throw new SourceError(source, 'failed', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
