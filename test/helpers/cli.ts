@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+/** The compiled CLI (`npm test` compiles first, in its pretest script). */
+export const CLI = join(REPO, 'dist', 'agent', 'cli.js');
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `macos-agent ARGS` as a user would, under this test's Node, with the given environment
+ * (pass a PATH from makeFakeBin to put fake commands first). MACOS_AGENT_CONFIG points nowhere by
+ * default so a config file on the machine never leaks into a test.
+ */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], {
+      env: { PATH: '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', MACOS_AGENT_STATE_DIR: '/tmp/macos-agent-test-state', ...env },
+      timeout: timeoutMs,
+      maxBuffer: 64 * 1024 * 1024,
+    }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
