@@ -1,0 +1,40 @@
+import { ALL_METRICS, type MetricKind, type SourceName } from './catalog.js';
+
+const KIND_LABEL: Record<MetricKind, string> = {
+  gauge: 'gauge',
+  counter: 'counter (cumulative, monotonic sum)',
+  updowncounter: 'updowncounter (cumulative, non-monotonic sum)',
+};
+
+const SOURCE_TITLE: Record<SourceName, string> = {
+  powermetrics: 'powermetrics (needs the system service: root)',
+  iostat: 'iostat',
+  vm_stat: 'vm_stat',
+  sysctl: 'sysctl',
+  smc: 'SMC (the native addon; no root needed)',
+  agent: 'The agent itself',
+};
+
+/** docs/metrics.md, generated from the catalog: `npm run docs` writes it, a test checks it. */
+export function renderMetricsDoc(): string {
+  const lines = [
+    '# Metrics',
+    '',
+    '<!-- Generated from agent/metrics/catalog.ts by `npm run docs`; do not edit by hand. -->',
+    '',
+    'Every metric macos-agent exports, by the source that produces it. Names follow the',
+    'OpenTelemetry semantic conventions where one exists; `macos.` is our own prefix where none does.',
+    'A value a source did not report is a missing point, never a zero.',
+    '',
+  ];
+  const sources = [...new Set(ALL_METRICS.map((m) => m.source))];
+  for (const source of sources) {
+    lines.push(`## ${SOURCE_TITLE[source]}`, '', '| name | unit | kind | attributes | description |', '|---|---|---|---|---|');
+    for (const m of ALL_METRICS.filter((x) => x.source === source)) {
+      const attrs = m.attributes.length > 0 ? m.attributes.map((a) => `\`${a}\``).join(', ') : '—';
+      lines.push(`| \`${m.name}\` | \`${m.unit}\` | ${KIND_LABEL[m.kind]} | ${attrs} | ${m.description.replace(/\|/g, '\\|')} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
