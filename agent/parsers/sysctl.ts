@@ -1,0 +1,49 @@
+// Parses macOS `sysctl NAME...` output (`name: value` lines) and the value of vm.swapusage.
+
+export interface SysctlMalformedLine {
+  readonly line: string;
+  readonly reason: string;
+}
+
+const LINE = /^([A-Za-z0-9_%.-]+):(?: (.*))?$/;
+
+/**
+ * `name: value` lines to a map (values as printed, trailing whitespace removed). Blank lines are
+ * skipped; a shell prompt or echoed command (`➜  ~ sysctl vm`) and any other line that is not
+ * `name: value` are passed to `onMalformed` and skipped. A name seen twice keeps its last value.
+ */
+export function parseSysctl(text: string, onMalformed?: (bad: SysctlMalformedLine) => void): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trimEnd();
+    if (line === '') continue;
+    const m = LINE.exec(line);
+    if (m) {
+      values.set(m[1]!, m[2] ?? '');
+    } else if (!/(^|\s)sysctl(\s|$)/.test(line)) {
+      onMalformed?.({ line, reason: 'not a "name: value" line' });
+    }
+  }
+  return values;
+}
+
+export interface SwapUsage {
+  readonly totalBytes: number;
+  readonly usedBytes: number;
+  readonly freeBytes: number;
+  readonly encrypted: boolean;
+}
+
+const MiB = 1024 * 1024;
+const SWAP = /^total = (\d+(?:\.\d+)?)M\s+used = (\d+(?:\.\d+)?)M\s+free = (\d+(?:\.\d+)?)M\s*(\(encrypted\))?\s*$/;
+
+/**
+ * `total = 2048.00M  used = 1024.00M  free = 1024.00M  (encrypted)` (sysctl prints MiB with two
+ * decimals) to bytes, rounded to the byte. Undefined when the text is not in that form.
+ */
+export function parseSwapUsage(text: string): SwapUsage | undefined {
+  const m = SWAP.exec(text.trim());
+  if (!m) return undefined;
+  const bytes = (s: string): number => Math.round(Number(s) * MiB);
+  return { totalBytes: bytes(m[1]!), usedBytes: bytes(m[2]!), freeBytes: bytes(m[3]!), encrypted: m[4] !== undefined };
+}
