@@ -1,0 +1,57 @@
+// Fake macOS commands for the benchmark, written the way test/helpers/fake-bin.ts writes them:
+// executables in a fresh folder that goes first on PATH, so the agent spawns them by name through
+// its real spawn path (execa). One-shot commands print a recorded capture and exit; powermetrics
+// streams NUL-terminated plist documents at the interval it is given, as the real one does.
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+const SYSTEM_PATH = ['/usr/local/bin', '/usr/bin', '/bin'].join(delimiter);
+
+/** @param {Record<string, string>} commands name -> full file text (shebang included) */
+export function makeFakeBin(commands) {
+  const dir = mkdtempSync(join(tmpdir(), 'macos-agent-bench-fakes-'));
+  for (const [name, text] of Object.entries(commands)) {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    chmodSync(file, 0o755);
+  }
+  return {
+    dir,
+    path: `${dir}${delimiter}${SYSTEM_PATH}`,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+const shellQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** A one-shot command: prints the file's bytes and exits 0, whatever its arguments. */
+export function catScript(file) {
+  return `#!/bin/sh\nexec cat ${shellQuote(file)}\n`;
+}
+
+/**
+ * A streaming powermetrics: `-i/--sample-rate MS` between documents (the first one after one
+ * interval, as powermetrics does), `-n/--sample-count N` documents then exit (0 or absent = for
+ * ever). The documents are the capture's, cycled, each followed by a NUL byte. It runs under the
+ * benchmark's own Node so PATH does not matter.
+ */
+export function powermetricsScript(file) {
+  return `#!${process.execPath}
+const { readFileSync } = require('node:fs');
+const docs = readFileSync(${JSON.stringify(file)}, 'utf8').split('\\0').filter((d) => d.trim() !== '');
+const args = process.argv.slice(2);
+const value = (...names) => { const i = args.findIndex((a) => names.includes(a)); return i >= 0 ? Number(args[i + 1]) : undefined; };
+const interval = value('-i', '--sample-rate') ?? 5000;
+const count = value('-n', '--sample-count') ?? 0;
+let sent = 0;
+process.stdout.on('error', () => process.exit(0));
+const emit = () => {
+  process.stdout.write(docs[sent % docs.length] + '\\0');
+  sent++;
+  if (count > 0 && sent >= count) return;
+  setTimeout(emit, interval);
+};
+setTimeout(emit, interval);
+`;
+}
