@@ -1,0 +1,314 @@
+// The iostat source: disk transfers and bytes since boot, CPU utilisation over the last interval
+// and the load averages.
+//
+// The daemon keeps ONE long-lived child, `iostat -I -C -U -n 99 -w SECONDS`, instead of spawning
+// per collection (a spawn costs the agent about 2 ms of CPU with execa; a row from the stream costs
+// microseconds). Its first row holds each disk's totals since boot and later rows the I/O since
+// that first row (see parsers/iostat.ts), so disk totals stay exact to the 0.01 MB iostat prints,
+// and every row after the first gives the CPU split of the last interval. The child is supervised:
+// restarted with backoff when it exits, killed and restarted when it stays silent for 3 intervals.
+//
+// `--once`, `--replay` and `capture` run a bounded `iostat -I -C -U -n 99 -c 2 -w 1` instead: the
+// second row is one second of CPU, the disks are the same totals since boot.
+
+import { execa, type ResultPromise } from 'execa';
+import { ATTR, type Point, point } from '../metrics/catalog.js';
+import {
+  IostatDiskTotals, IostatLineReader, parseIostat, summarizeIostat,
+  type DiskTotal, type IostatMalformedLine, type IostatSummary,
+} from '../parsers/iostat.js';
+import { runCommand } from './run-command.js';
+import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
+
+export const IOSTAT_COMMAND = 'iostat';
+export const IOSTAT_ONCE_ARGS: readonly string[] = ['-I', '-C', '-U', '-n', '99', '-c', '2', '-w', '1'];
+export function iostatStreamArgs(intervalMs: number): string[] {
+  // iostat takes whole seconds (at least 1).
+  return ['-I', '-C', '-U', '-n', '99', '-w', String(Math.max(1, Math.round(intervalMs / 1000)))];
+}
+const REPLAY_FILE = 'iostat.txt';
+const ONCE_TIMEOUT_MS = 5000;
+const MAX_LOGGED = 100;
+/** A line longer than this is not iostat output; it is dropped rather than buffered. */
+const MAX_LINE_CHARS = 64 * 1024;
+const RESTART_BACKOFF_MS = { first: 1000, max: 60_000 } as const;
+/** How long `collect` waits for a fresh child's first row (iostat prints it at once). */
+const FIRST_ROW_WAIT_MS = 2000;
+/** Rounding of the MB column: totals of a restarted child may read this much lower. */
+const BYTES_TOLERANCE = Math.ceil((1024 * 1024) / 100);
+
+const CPU_MODE: Readonly<Record<string, string>> = { us: 'user', sy: 'system', id: 'idle', ni: 'nice', in: 'interrupt' };
+
+/** The points of an iostat summary. */
+export function iostatPoints(summary: IostatSummary): Point[] {
+  const points: Point[] = [];
+  for (const [device, total] of summary.disks) {
+    points.push(point('diskOperations', total.operations, { [ATTR.device]: device }));
+    points.push(point('diskIo', total.bytes, { [ATTR.device]: device }));
+  }
+  for (const [mode, percent] of summary.cpu ?? []) {
+    points.push(point('cpuUtilization', percent / 100, { [ATTR.cpuMode]: CPU_MODE[mode] ?? mode }));
+  }
+  if (summary.loadAverage) {
+    const [m1, m5, m15] = summary.loadAverage;
+    points.push(point('loadAverage1m', m1), point('loadAverage5m', m5), point('loadAverage15m', m15));
+  }
+  return points;
+}
+
+/** sysstat's iostat (Linux) answers macOS flags with its own usage text. */
+function looksLikeSysstat(text: string): boolean {
+  return /Usage: iostat \[ options \]|sysstat/i.test(text);
+}
+
+function notMacosError(detail: string): SourceError {
+  return new SourceError('iostat', 'missing',
+    `the iostat on PATH is not macOS's (${detail}) — iostat metrics need macOS; disable the iostat source to silence this`);
+}
+
+class IostatSource implements Source {
+  readonly name = 'iostat' as const;
+  readonly #ctx: SourceContext;
+  readonly #logged = new Set<string>();
+  readonly #streaming: boolean;
+  readonly #intervalMs: number;
+
+  #child: ResultPromise | undefined;
+  #childExited: Promise<unknown> | undefined;
+  #stopping = false;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
+  #backoffMs: number = RESTART_BACKOFF_MS.first;
+  /** Why the child is not producing rows (exit, silence, unreadable output); cleared by a row. */
+  #fault: SourceError | undefined;
+  /** The command is missing or not macOS's: no restart will help. */
+  #fatal: SourceError | undefined;
+
+  // State of the current child's stream.
+  #reader = new IostatLineReader();
+  #totals = new IostatDiskTotals();
+  #partial = '';
+  #rows = 0;
+  #lastRowAt = 0;
+  #stderrTail = '';
+  #waiters: (() => void)[] = [];
+
+  // The latest values, kept across child restarts.
+  #disks = new Map<string, DiskTotal>();
+  #cpu: ReadonlyMap<string, number> | undefined;
+  #load: readonly [number, number, number] | undefined;
+
+  constructor(ctx: SourceContext) {
+    this.#ctx = ctx;
+    this.#streaming = ctx.mode === 'daemon' && ctx.replayDir === undefined;
+    this.#intervalMs = ctx.config.interval;
+  }
+
+  async start(): Promise<void> {
+    if (!this.#streaming || this.#child !== undefined) return;
+    this.#stopping = false;
+    this.#spawn();
+    const silenceMs = 3 * Math.max(1000, this.#intervalMs);
+    this.#watchdog = setInterval(() => this.#checkSilence(silenceMs), Math.max(1000, this.#intervalMs));
+    this.#watchdog.unref();
+  }
+
+  async collect(): Promise<Point[]> {
+    if (!this.#streaming) return this.#collectOnce();
+    if (this.#fatal) throw this.#fatal;
+    if (this.#child === undefined && this.#restartTimer === undefined) await this.start();
+    if (this.#rows === 0 && this.#fault === undefined) await this.#firstRow(FIRST_ROW_WAIT_MS);
+    if (this.#fatal) throw this.#fatal;
+    if (this.#fault) throw this.#fault;
+    if (this.#rows === 0) {
+      throw new SourceError('iostat', 'timeout', `${this.#commandLine()} printed no row within ${FIRST_ROW_WAIT_MS} ms of starting`);
+    }
+    return iostatPoints({ disks: this.#disks, ...(this.#cpu ? { cpu: this.#cpu } : {}), ...(this.#load ? { loadAverage: this.#load } : {}) });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#restartTimer);
+    clearInterval(this.#watchdog);
+    this.#restartTimer = undefined;
+    this.#watchdog = undefined;
+    const child = this.#child;
+    if (child) {
+      child.kill('SIGTERM');
+      await this.#childExited;
+    }
+    this.#wakeWaiters();
+  }
+
+  async #collectOnce(): Promise<Point[]> {
+    let text: string;
+    try {
+      text = await runCommand({
+        source: 'iostat', command: IOSTAT_COMMAND, args: IOSTAT_ONCE_ARGS, timeoutMs: ONCE_TIMEOUT_MS,
+        replayDir: this.#ctx.replayDir, replayFile: REPLAY_FILE,
+      });
+    } catch (error) {
+      if (error instanceof SourceError && error.kind === 'failed' && looksLikeSysstat(error.message)) throw notMacosError(error.message);
+      throw error;
+    }
+    const doc = parseIostat(text);
+    for (const bad of doc.malformed) this.#parseError(bad);
+    if (doc.rows.length === 0) {
+      const first = doc.malformed[0];
+      throw new SourceError('iostat', 'parse', first
+        ? `iostat output has no readable row (${first.reason}: ${JSON.stringify(first.line.slice(0, 120))})`
+        : 'iostat printed no row');
+    }
+    return iostatPoints(summarizeIostat(doc.rows));
+  }
+
+  #commandLine(): string {
+    return `${IOSTAT_COMMAND} ${iostatStreamArgs(this.#intervalMs).join(' ')}`;
+  }
+
+  #spawn(): void {
+    this.#reader = new IostatLineReader();
+    this.#totals = new IostatDiskTotals();
+    this.#partial = '';
+    this.#rows = 0;
+    this.#cpu = undefined;
+    this.#lastRowAt = Date.now();
+    this.#stderrTail = '';
+    const child = execa(IOSTAT_COMMAND, iostatStreamArgs(this.#intervalMs), {
+      stdin: 'ignore', buffer: false, reject: false, env: { LC_ALL: 'C' }, forceKillAfterDelay: 1000,
+    });
+    this.#child = child;
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => this.#onStdout(chunk));
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      this.#stderrTail = (this.#stderrTail + chunk).slice(-2048);
+    });
+    this.#childExited = child.then((result) => this.#onExit(child, result), (error: unknown) => this.#onExit(child, error));
+  }
+
+  #onStdout(chunk: string): void {
+    this.#partial += chunk;
+    let newline = this.#partial.indexOf('\n');
+    while (newline !== -1) {
+      this.#onLine(this.#partial.slice(0, newline));
+      this.#partial = this.#partial.slice(newline + 1);
+      newline = this.#partial.indexOf('\n');
+    }
+    if (this.#partial.length > MAX_LINE_CHARS) {
+      this.#parseError({ line: this.#partial.slice(0, 120), reason: `a line longer than ${MAX_LINE_CHARS} characters was dropped` });
+      this.#partial = '';
+    }
+  }
+
+  #onLine(line: string): void {
+    const r = this.#reader.read(line);
+    if (r.kind === 'malformed') {
+      this.#parseError(r.malformed);
+      if (this.#rows === 0) {
+        this.#fault = new SourceError('iostat', 'parse',
+          `${this.#commandLine()} printed output this agent cannot read (${r.malformed.reason}: ${JSON.stringify(r.malformed.line.slice(0, 120))})`);
+        this.#wakeWaiters();
+      }
+      return;
+    }
+    if (r.kind !== 'row') return;
+    const first = this.#rows === 0;
+    this.#rows++;
+    this.#lastRowAt = Date.now();
+    this.#fault = undefined;
+    this.#backoffMs = RESTART_BACKOFF_MS.first;
+    this.#disks = this.#keepMonotonic(this.#totals.add(r.row));
+    // The first row of a child is the average since boot, never the last interval's CPU.
+    if (!first) this.#cpu = r.row.cpu.size > 0 ? r.row.cpu : undefined;
+    this.#load = r.row.loadAverage;
+    this.#wakeWaiters();
+  }
+
+  /**
+   * A restarted child re-reads the totals since boot, rounded once instead of twice: they may read
+   * up to 0.01 MB lower than what was reported. Keeping the reported value then avoids a false
+   * counter reset; a larger drop (a disk replaced under the same name) passes through.
+   */
+  #keepMonotonic(next: Map<string, DiskTotal>): Map<string, DiskTotal> {
+    for (const [device, total] of next) {
+      const before = this.#disks.get(device);
+      if (before && total.operations >= before.operations && total.bytes < before.bytes && before.bytes - total.bytes <= BYTES_TOLERANCE) {
+        next.set(device, { operations: total.operations, bytes: before.bytes });
+      }
+    }
+    return next;
+  }
+
+  #onExit(child: ResultPromise, outcome: unknown): void {
+    if (this.#child !== child) return;
+    this.#child = undefined;
+    if (this.#stopping) return;
+    const result = outcome as { code?: string; exitCode?: number; signal?: string; shortMessage?: string; message?: string };
+    const stderr = this.#stderrTail.trim().split('\n')[0] ?? '';
+    if (result.code === 'ENOENT') {
+      this.#fatal = new SourceError('iostat', 'missing',
+        `${IOSTAT_COMMAND} not found on PATH — iostat metrics need macOS (iostat ships with it); disable the iostat source to silence this`);
+    } else if (this.#rows === 0 && looksLikeSysstat(this.#stderrTail)) {
+      this.#fatal = notMacosError(`it answered "${stderr}"`);
+    }
+    if (this.#fatal) {
+      this.#wakeWaiters();
+      return;
+    }
+    const how = result.exitCode !== undefined ? `exited (code ${result.exitCode})` : `was killed (${result.signal ?? 'unknown signal'})`;
+    this.#fault ??= new SourceError('iostat', 'failed',
+      `${this.#commandLine()} ${how}${stderr ? `: "${stderr}"` : ''}; restarting in ${this.#backoffMs / 1000} s`);
+    this.#wakeWaiters();
+    const delay = this.#backoffMs;
+    this.#backoffMs = Math.min(this.#backoffMs * 2, RESTART_BACKOFF_MS.max);
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#stopping) return;
+      this.#ctx.onChildRestart?.('iostat');
+      this.#spawn();
+    }, delay);
+    this.#restartTimer.unref();
+  }
+
+  #checkSilence(silenceMs: number): void {
+    const child = this.#child;
+    if (child === undefined || Date.now() - this.#lastRowAt < silenceMs) return;
+    this.#fault = new SourceError('iostat', 'timeout',
+      `${this.#commandLine()} printed no row for ${Math.round((Date.now() - this.#lastRowAt) / 1000)} s (3 intervals); killed, it will be restarted`);
+    this.#wakeWaiters();
+    child.kill('SIGKILL');
+  }
+
+  #firstRow(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #wakeWaiters(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #parseError(bad: IostatMalformedLine): void {
+    const message = `iostat: skipped line ${JSON.stringify(bad.line.slice(0, 120))}: ${bad.reason}`;
+    if (!this.#logged.has(message) && this.#logged.size < MAX_LOGGED) {
+      this.#logged.add(message);
+      this.#ctx.log.warn({ source: 'iostat' }, message);
+    }
+    this.#ctx.onParseError?.('iostat', new Error(message));
+  }
+}
+
+export const iostatModule: SourceModule = {
+  name: 'iostat',
+  create: (ctx) => new IostatSource(ctx),
+  replayFile: REPLAY_FILE,
+  capture: () => runCommand({ source: 'iostat', command: IOSTAT_COMMAND, args: IOSTAT_ONCE_ARGS, timeoutMs: ONCE_TIMEOUT_MS, replayFile: REPLAY_FILE }),
+};
