@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type AgentConfig } from './config.js';
 import { createLogger } from './log.js';
 import { EXIT_CONFIG, EXIT_NO_DATA } from './commands/once.js';
 import { VERSION } from './version.js';
+import { addCollectorConfigOptions, type CollectorConfigFlags } from './collector/cli-options.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -67,6 +68,12 @@ ${EXIT_CONFIG} invalid configuration or flags.`)
       const config = configFromOptions(program.opts<GlobalOptions>());
       const { runCapture } = await import('./commands/capture.js');
       process.exitCode = await runCapture({ config, dir, log: createLogger(config.log_level, 'stderr'), write: (t) => process.stdout.write(t) });
+    });
+
+  addCollectorConfigOptions(program.command('collector-config'))
+    .action(async (opts: CollectorConfigFlags) => {
+      const { runCollectorConfig } = await import('./commands/collector-config.js');
+      process.exitCode = await runCollectorConfig({ ...opts, write: (t) => process.stdout.write(t), report: (t) => process.stderr.write(t) });
     });
 
   return program;

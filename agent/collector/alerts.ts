@@ -1,0 +1,115 @@
+import { METRICS, type MetricKey } from '../metrics/catalog.js';
+import { assertKnownMetrics } from './promql-names.js';
+import { emittedPrometheusNames, HOST_LABEL, prometheusLabelName, prometheusMetricName } from './prometheus-names.js';
+
+// Prometheus alerting rules for a fleet of Macs, built from the metric catalog like the dashboard.
+
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: { readonly severity: 'warning' | 'critical' };
+  readonly annotations: { readonly summary: string; readonly description: string };
+}
+
+export interface RulesFile {
+  readonly groups: readonly { readonly name: string; readonly rules: readonly AlertRule[] }[];
+}
+
+/** Thermal pressure level from which a Mac is throttling hard (2 = heavy). */
+export const HEAVY_THERMAL_PRESSURE = 2;
+/** Apple Silicon dies throttle around 100-110 °C; 95 °C held for minutes means no headroom left. */
+export const TEMPERATURE_LIMIT_CELSIUS = 95;
+
+function metric(key: MetricKey): string {
+  return prometheusMetricName(METRICS[key]);
+}
+
+const host = HOST_LABEL;
+const source = prometheusLabelName('macos.agent.source');
+const sensorGroup = prometheusLabelName('macos.sensor.group');
+const errorType = prometheusLabelName('error.type');
+
+function rules(): AlertRule[] {
+  return [
+    {
+      alert: 'MacThermalPressureHeavy',
+      expr: `max by (${host}) (${metric('thermalPressure')}) >= ${HEAVY_THERMAL_PRESSURE}`,
+      for: '10m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: `{{ $labels.${host} }} has been under heavy thermal pressure for 10 minutes`,
+        description: 'Thermal pressure level {{ $value }} (2 heavy, 3 trapping, 4 sleeping): the Mac is throttling. Check its airflow, fans and workload.',
+      },
+    },
+    {
+      alert: 'MacTemperatureNearLimit',
+      expr: `max by (${host}, ${sensorGroup}) (${metric('temperatureMax')}{${sensorGroup}=~"cpu|gpu"}) > ${TEMPERATURE_LIMIT_CELSIUS}`,
+      for: '5m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: `{{ $labels.${host} }} {{ $labels.${sensorGroup} }} is above ${TEMPERATURE_LIMIT_CELSIUS} °C`,
+        description: `The hottest {{ $labels.${sensorGroup} }} sensor has read {{ $value }} °C for 5 minutes, close to where the chip throttles.`,
+      },
+    },
+    {
+      // Reported within the last day, nothing in the last 5 minutes (Prometheus' lookback).
+      alert: 'MacAgentStoppedReporting',
+      expr: `max by (${host}) (max_over_time(${metric('sourceUp')}[1d])) unless max by (${host}) (${metric('sourceUp')})`,
+      for: '5m',
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: `{{ $labels.${host} }} has stopped reporting`,
+        description: `No data from macos-agent on {{ $labels.${host} }} for over 10 minutes. Check that the Mac is up, the agent runs and its node collector reaches the gateway.`,
+      },
+    },
+    {
+      alert: 'MacAgentFleetSilent',
+      expr: `absent(${metric('sourceUp')})`,
+      for: '10m',
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: 'No Mac is reporting',
+        description: 'Prometheus has no macos-agent data at all: check the gateway collector and its remote write to Prometheus.',
+      },
+    },
+    {
+      alert: 'MacAgentExportQueueGrowing',
+      expr: `deriv(${metric('exportQueueSize')}[15m]) > 0 and ${metric('exportQueueSize')} > 10`,
+      for: '15m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: `The export queue of {{ $labels.${host} }} keeps growing`,
+        description: `macos-agent on {{ $labels.${host} }} has queued export batches for 15 minutes and the queue still grows: its node collector is not accepting data.`,
+      },
+    },
+    {
+      alert: 'MacAgentSourceDown',
+      expr: `max by (${host}, ${source}) (max_over_time(${metric('sourceUp')}[15m])) == 0`,
+      for: '5m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: `The {{ $labels.${source} }} source on {{ $labels.${host} }} keeps failing`,
+        description: `Every collection of {{ $labels.${source} }} has failed for 15 minutes. See the agent log or run macos-agent --once on the Mac.`,
+      },
+    },
+    {
+      alert: 'MacAgentCollectionErrors',
+      expr: `sum by (${host}, ${source}, ${errorType}) (increase(${metric('collectionErrors')}[15m])) > 5`,
+      for: '15m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: `{{ $labels.${source} }} on {{ $labels.${host} }} keeps failing with {{ $labels.${errorType} }}`,
+        description: `{{ $value }} failed collections of {{ $labels.${source} }} ({{ $labels.${errorType} }}) in 15 minutes.`,
+      },
+    },
+  ];
+}
+
+/** Builds the rules file; throws when a rule names a metric the agent does not emit. */
+export function buildAlertRules(): RulesFile {
+  const list = rules();
+  const known = emittedPrometheusNames();
+  for (const rule of list) assertKnownMetrics(`alert ${rule.alert}`, rule.expr, known);
+  return { groups: [{ name: 'macos-agent', rules: list }] };
+}
