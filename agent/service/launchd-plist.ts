@@ -1,0 +1,92 @@
+import { build, type PlistValue } from 'plist';
+import { SERVICE_NAME } from './label.js';
+import type { ServiceLayout } from './paths.js';
+
+/**
+ * launchd kills the job this long after SIGTERM. The agent stops its children, collects and
+ * flushes once more and exits within 5 s; the rest is margin for a slow disk or collector.
+ */
+export const EXIT_TIMEOUT_SECONDS = 15;
+
+/** launchd starts the job at most this often, so a crash loop costs one start per 30 s. */
+export const THROTTLE_INTERVAL_SECONDS = 30;
+
+/**
+ * Only the system folders: powermetrics, vm_stat, sw_vers in /usr/bin; iostat, sysctl, ioreg in
+ * /usr/sbin. No Homebrew folder, because in system mode root would then run whatever a
+ * user-writable prefix puts first on PATH.
+ */
+export const LAUNCHD_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
+
+/** In user mode powermetrics cannot run (it needs root), so the job turns it off explicitly. */
+export const USER_MODE_ARGS = ['--set', 'sources.powermetrics.enabled=false'] as const;
+
+/** The launchd job of the agent, as the keys launchd.plist(5) documents. */
+export function launchdJob(layout: ServiceLayout): Record<string, PlistValue> {
+  return {
+    Label: layout.label,
+    ProgramArguments: [
+      layout.nodeBin,
+      layout.cliScript,
+      '--config',
+      layout.configFile,
+      ...(layout.mode === 'user' ? USER_MODE_ARGS : []),
+    ],
+    RunAtLoad: true,
+    // Restart after every exit, clean or not: the agent exits only on a signal or a crash, and
+    // an exit 0 after a SIGTERM that launchd did not send (newsyslog rotating the logs, a manual
+    // kill) should also bring it back. `service uninstall` (bootout) is the way to stop it.
+    KeepAlive: true,
+    ThrottleInterval: THROTTLE_INTERVAL_SECONDS,
+    ExitTimeOut: EXIT_TIMEOUT_SECONDS,
+    // Background: launchd applies the resource limits for work the user did not ask for (lower
+    // CPU and I/O priority, efficiency cores on Apple Silicon), so measuring disturbs less.
+    ProcessType: 'Background',
+    Nice: 10,
+    LowPriorityIO: true,
+    // 027: logs and the export spool are not readable by other users.
+    Umask: 0o027,
+    WorkingDirectory: layout.stateDir,
+    StandardOutPath: layout.stdoutLog,
+    StandardErrorPath: layout.stderrLog,
+    EnvironmentVariables: {
+      PATH: LAUNCHD_PATH,
+      MACOS_AGENT_STATE_DIR: layout.stateDir,
+      ...(layout.pidFile !== undefined ? { MACOS_AGENT_PID_FILE: layout.pidFile } : {}),
+    },
+  };
+}
+
+/** The plist file launchd reads, as XML. */
+export function renderLaunchdPlist(layout: ServiceLayout): string {
+  return `${build(launchdJob(layout))}\n`;
+}
+
+/** Number of rotated files kept, and the size in KiB that triggers a rotation. */
+export const LOG_ROTATION = { keep: 7, sizeKiB: 10 * 1024 } as const;
+
+/**
+ * The /etc/newsyslog.d entry rotating the agent's logs (system mode). launchd opened the files when
+ * it started the agent and the agent keeps writing to them after newsyslog renames them, so
+ * newsyslog then sends SIGTERM to the pid in MACOS_AGENT_PID_FILE: the agent flushes and exits 0,
+ * and KeepAlive restarts it on fresh files.
+ */
+export function newsyslogEntry(layout: ServiceLayout): string {
+  const pidFile = layout.pidFile;
+  if (pidFile === undefined) throw new Error(`newsyslog rotation is for the system service; ${layout.mode} mode has no pid file`);
+  for (const path of [layout.stdoutLog, layout.stderrLog, pidFile]) {
+    if (/\s/.test(path)) {
+      throw new Error(`newsyslog cannot rotate ${path}: its fields are separated by whitespace and a path with a space cannot be written — install under a prefix without spaces`);
+    }
+  }
+  const line = (file: string): string =>
+    [file, 'root:wheel', '640', String(LOG_ROTATION.keep), String(LOG_ROTATION.sizeKiB), '*', 'J', pidFile, '15'].join('\t');
+  return [
+    `# ${SERVICE_NAME} logs, written by \`macos-agent service install --system\`; removed by \`service uninstall\`.`,
+    `# Rotated at ${LOG_ROTATION.sizeKiB / 1024} MiB, ${LOG_ROTATION.keep} bzip2-compressed files kept (J); SIGTERM to the agent after a rotation (it restarts on fresh files).`,
+    '# logfilename\t[owner:group]\tmode\tcount\tsize(KiB)\twhen\tflags\t[/pid_file]\t[sig_num]',
+    line(layout.stdoutLog),
+    line(layout.stderrLog),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,110 @@
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SERVICE_LABEL, SERVICE_NAME } from './label.js';
+
+/**
+ * system: a LaunchDaemon run as root, so powermetrics works. user: a LaunchAgent in the logged-in
+ * user's GUI session, unprivileged (SMC, vm_stat, iostat, sysctl; no powermetrics).
+ */
+export type ServiceMode = 'system' | 'user';
+
+/** Every path and name a service install uses, all absolute: launchd expands neither `~` nor `$VARS`. */
+export interface ServiceLayout {
+  readonly mode: ServiceMode;
+  readonly label: string;
+  /** launchctl domain target: `system` or `gui/<uid>`. */
+  readonly domain: string;
+  /** launchctl service target: `<domain>/<label>`. */
+  readonly serviceTarget: string;
+  readonly plistFile: string;
+  /** The newsyslog.d entry that rotates the logs; system mode only (newsyslog reads only root's entries). */
+  readonly newsyslogFile: string | undefined;
+  readonly prefix: string;
+  /** The Node binary launchd runs. */
+  readonly nodeBin: string;
+  /** The agent's CLI script (dist/agent/cli.js of the installed package). */
+  readonly cliScript: string;
+  readonly configFile: string;
+  readonly logDir: string;
+  readonly stdoutLog: string;
+  readonly stderrLog: string;
+  readonly stateDir: string;
+  /**
+   * System mode: where the agent writes its pid (MACOS_AGENT_PID_FILE), so newsyslog can signal it
+   * after rotating the logs. Not in the state folder: newsyslog cannot read a path with a space.
+   */
+  readonly pidFile: string | undefined;
+}
+
+export interface LayoutOptions {
+  readonly mode: ServiceMode;
+  readonly uid: number;
+  readonly home: string;
+  readonly prefix: string;
+  readonly nodeBin: string;
+  readonly cliScript: string;
+  /** Defaults to `<prefix>/etc/macos-agent/config.yaml`. */
+  readonly configFile?: string | undefined;
+  /** Defaults to the agent's own per-mode default on macOS (see defaultStateDir in config.ts). */
+  readonly stateDir?: string | undefined;
+  /**
+   * Overrides of the system folders, read from MACOS_AGENT_LAUNCHD_DIR and MACOS_AGENT_NEWSYSLOG_DIR
+   * (for tests and packagers; the defaults are the real macOS places).
+   */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export const SYSTEM_LAUNCHD_DIR = '/Library/LaunchDaemons';
+export const NEWSYSLOG_DIR = '/etc/newsyslog.d';
+export const SYSTEM_RUN_DIR = '/var/run';
+
+export function serviceLayout(opts: LayoutOptions): ServiceLayout {
+  const env = opts.env ?? {};
+  const prefix = resolve(opts.prefix);
+  const domain = opts.mode === 'system' ? 'system' : `gui/${opts.uid}`;
+  const launchdDir = nonEmpty(env['MACOS_AGENT_LAUNCHD_DIR'])
+    ?? (opts.mode === 'system' ? SYSTEM_LAUNCHD_DIR : join(opts.home, 'Library', 'LaunchAgents'));
+  const newsyslogDir = nonEmpty(env['MACOS_AGENT_NEWSYSLOG_DIR']) ?? NEWSYSLOG_DIR;
+  const logDir = join(prefix, 'var', 'log', SERVICE_NAME);
+  return {
+    mode: opts.mode,
+    label: SERVICE_LABEL,
+    domain,
+    serviceTarget: `${domain}/${SERVICE_LABEL}`,
+    plistFile: join(resolve(launchdDir), `${SERVICE_LABEL}.plist`),
+    newsyslogFile: opts.mode === 'system' ? join(resolve(newsyslogDir), `${SERVICE_NAME}.conf`) : undefined,
+    prefix,
+    nodeBin: resolve(opts.nodeBin),
+    cliScript: resolve(opts.cliScript),
+    configFile: resolve(opts.configFile ?? join(prefix, 'etc', SERVICE_NAME, 'config.yaml')),
+    logDir,
+    stdoutLog: join(logDir, `${SERVICE_NAME}.log`),
+    stderrLog: join(logDir, `${SERVICE_NAME}.err.log`),
+    stateDir: resolve(opts.stateDir ?? (opts.mode === 'system'
+      ? join('/Library', 'Application Support', SERVICE_NAME)
+      : join(opts.home, 'Library', 'Application Support', SERVICE_NAME))),
+    pidFile: opts.mode === 'system' ? join(SYSTEM_RUN_DIR, `${SERVICE_NAME}.pid`) : undefined,
+  };
+}
+
+/** The CLI script of the package this code runs from (dist/agent/cli.js). */
+export function packagedCliScript(): string {
+  return fileURLToPath(new URL('../cli.js', import.meta.url));
+}
+
+/**
+ * The prefix this package is installed under: `<prefix>/opt/macos-agent/dist/agent/cli.js` gives
+ * `<prefix>`. Elsewhere (a source checkout) it is Homebrew's prefix for the CPU: /opt/homebrew on
+ * Apple Silicon, /usr/local on Intel.
+ */
+export function detectPrefix(cliScript: string, arch: string = process.arch): string {
+  const packageRoot = dirname(dirname(dirname(cliScript)));
+  if (basename(packageRoot) === SERVICE_NAME && basename(dirname(packageRoot)) === 'opt') {
+    return dirname(dirname(packageRoot));
+  }
+  return arch === 'arm64' ? '/opt/homebrew' : '/usr/local';
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
