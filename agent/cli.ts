@@ -76,6 +76,42 @@ ${EXIT_CONFIG} invalid configuration or flags.`)
       process.exitCode = await runCollectorConfig({ ...opts, write: (t) => process.stdout.write(t), report: (t) => process.stderr.write(t) });
     });
 
+  program.command('service')
+    .description('install, uninstall, check or restart the launchd service (system: LaunchDaemon as root, all sources; user: LaunchAgent, no powermetrics)')
+    .argument('<action>', 'install, uninstall, status or restart')
+    .option('--system', 'the LaunchDaemon in /Library/LaunchDaemons, run as root (default as root)')
+    .option('--user', 'the LaunchAgent in ~/Library/LaunchAgents, run as you (default otherwise)')
+    .option('--dry-run', 'print the plist and the launchctl commands, change nothing')
+    .option('--prefix <dir>', 'install prefix holding etc/ and var/log/ (default: the one this package is installed under)')
+    .option('--node <path>', 'Node binary launchd runs (default: the one running this command)')
+    .option('--state-dir <dir>', 'state folder (default: /Library/Application Support/macos-agent, or ~/Library/... in user mode)')
+    .addHelpText('after', `
+Exit codes: 0 done (status: running); 1 failed; 3 status: not running or not installed.`)
+    .action(async (action: string, cmdOpts: { system?: boolean; user?: boolean; dryRun?: boolean; prefix?: string; node?: string; stateDir?: string }) => {
+      const { runService, SERVICE_ACTIONS } = await import('./commands/service.js');
+      const { homedir } = await import('node:os');
+      if (!(SERVICE_ACTIONS as readonly string[]).includes(action)) {
+        throw new ConfigError(`unknown service action "${action}": expected ${SERVICE_ACTIONS.join(', ')}`);
+      }
+      if (cmdOpts.system === true && cmdOpts.user === true) throw new ConfigError('--system and --user exclude each other: choose one');
+      // MACOS_AGENT_TEST_UID exists for the tests (which run as root) to act as another user; it
+      // grants nothing, since writing the system folders still needs real root.
+      const testUid = process.env['MACOS_AGENT_TEST_UID'];
+      process.exitCode = await runService({
+        action: action as (typeof SERVICE_ACTIONS)[number],
+        mode: cmdOpts.system === true ? 'system' : cmdOpts.user === true ? 'user' : undefined,
+        dryRun: cmdOpts.dryRun === true,
+        prefix: cmdOpts.prefix,
+        node: cmdOpts.node,
+        config: program.opts<GlobalOptions>().config,
+        stateDir: cmdOpts.stateDir,
+        uid: testUid !== undefined && testUid !== '' ? Number(testUid) : process.getuid?.() ?? 0,
+        home: homedir(),
+        env: process.env,
+        write: (t) => process.stdout.write(t),
+      });
+    });
+
   return program;
 }
 
