@@ -1,11 +1,13 @@
 import type { AgentConfig } from '../config.js';
 import type { Source, SourceContext, SourceModule } from './source.js';
 import { iostatModule } from './iostat.js';
+import { powermetricsModule } from './powermetrics.js';
 import { sysctlModule } from './sysctl.js';
 import { vmStatModule } from './vm_stat.js';
 
 /** Every source, in the order `--once` shows them. Adding a source adds one line here. */
 export const SOURCE_MODULES: readonly SourceModule[] = [
+  powermetricsModule,
   iostatModule,
   vmStatModule,
   sysctlModule,

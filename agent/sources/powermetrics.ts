@@ -1,0 +1,371 @@
+import { execa, type Result, type ResultPromise } from 'execa';
+import { point, type Point } from '../metrics/catalog.js';
+import {
+  parsePowermetricsPlist, PowermetricsParseError, type PowerComponent, type PowermetricsSample,
+} from '../parsers/powermetrics.js';
+import { splitNulDocuments, NulDocumentSplitter } from './nul-stream.js';
+import { readReplayFile, runCommand } from './run-command.js';
+import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
+
+// powermetrics runs as one long-lived child writing a plist document per interval, separated by
+// NUL bytes. Supervision, documented for users in the README:
+// - the child exits: restart after RESTART_DELAY, doubling per consecutive failure up to
+//   MAX_RESTART_DELAY (reset by the next good sample);
+// - no document within 3 intervals: the child is killed (SIGTERM, then SIGKILL) and restarted;
+// - every sources.powermetrics.recycle_after (6 h by default) the child is replaced, because a
+//   long-running powermetrics grows to gigabytes;
+// - it refuses to run without root, or is not installed: said once, retried every REFUSED_RETRY.
+
+const COMMAND = 'powermetrics';
+const SOURCE = 'powermetrics';
+
+export interface PowermetricsTiming {
+  /** Delay before the first restart after the child exits; doubles per consecutive failure. */
+  readonly restartDelayMs: number;
+  readonly maxRestartDelayMs: number;
+  /** Delay between attempts when powermetrics needs root or is not installed. */
+  readonly refusedRetryMs: number;
+  /** Between SIGTERM and SIGKILL. */
+  readonly killGraceMs: number;
+  /** Replaces sources.powermetrics.recycle_after (tests use a shorter one than config allows). */
+  readonly recycleAfterMs?: number;
+  /** `--once`: how long the single short sample may take. */
+  readonly onceTimeoutMs: number;
+}
+
+export const DEFAULT_TIMING: PowermetricsTiming = {
+  restartDelayMs: 1000,
+  maxRestartDelayMs: 60_000,
+  refusedRetryMs: 5 * 60_000,
+  killGraceMs: 2000,
+  onceTimeoutMs: 5000,
+};
+
+/** A sample older than this many intervals is stale, and a child this long silent is hung. */
+const HANG_INTERVALS = 3;
+/** `--once`: one sample over this window, so the whole run finishes in about 2 s. */
+const ONCE_SAMPLE_MS = 500;
+/** How much of the child's stderr is kept for the error message. */
+const STDERR_LIMIT = 4096;
+const DISABLE_HINT = 'disable the source with --set sources.powermetrics.enabled=false';
+
+const HW_TYPE: Readonly<Record<PowerComponent, string>> = { cpu: 'cpu', gpu: 'gpu', ane: 'npu', package: 'cpu' };
+
+/** The points of one sample; `energyTotals` are the running hw.energy counters (J). */
+export function samplePoints(sample: PowermetricsSample, energyTotals: ReadonlyMap<PowerComponent, number>): Point[] {
+  const points: Point[] = [];
+  for (const [component, watts] of Object.entries(sample.powerWatts) as [PowerComponent, number][]) {
+    points.push(point('hwPower', watts, { 'hw.id': component, 'hw.type': HW_TYPE[component] }));
+  }
+  for (const [component, joules] of energyTotals) {
+    points.push(point('hwEnergy', joules, { 'hw.id': component, 'hw.type': HW_TYPE[component] }));
+  }
+  for (const cpu of sample.cpus) {
+    if (cpu.frequencyHz !== undefined) points.push(point('cpuFrequency', cpu.frequencyHz, { 'cpu.logical_number': cpu.logicalNumber }));
+  }
+  for (const cluster of sample.clusters) {
+    const attributes = { 'macos.cpu.cluster': cluster.name };
+    if (cluster.frequencyHz !== undefined) points.push(point('clusterFrequency', cluster.frequencyHz, attributes));
+    if (cluster.utilization !== undefined) points.push(point('clusterUtilization', cluster.utilization, attributes));
+  }
+  if (sample.gpu?.utilization !== undefined) points.push(point('gpuUtilization', sample.gpu.utilization, { 'hw.id': 'gpu' }));
+  if (sample.gpu?.frequencyHz !== undefined) points.push(point('gpuFrequency', sample.gpu.frequencyHz, { 'hw.id': 'gpu' }));
+  if (sample.thermalPressure !== undefined) points.push(point('thermalPressure', sample.thermalPressure));
+  return points;
+}
+
+/** The arguments of the long-lived child (`daemon`) or of one short sample (`once`, `capture`). */
+export function powermetricsArgs(samplers: readonly string[], intervalMs: number, count?: number): string[] {
+  return ['--samplers', samplers.join(','), '-i', String(intervalMs), ...(count !== undefined ? ['-n', String(count)] : []), '-f', 'plist'];
+}
+
+function missingError(): SourceError {
+  return new SourceError(SOURCE, 'missing', `powermetrics not found on PATH — it ships with macOS (/usr/bin/powermetrics); on another system ${DISABLE_HINT}`);
+}
+
+function refusesWithoutRoot(stderr: string): boolean {
+  return /superuser|must be run as root|requires root/i.test(stderr);
+}
+
+function permissionError(how: string, stderrLine: string): SourceError {
+  return new SourceError(SOURCE, 'permission',
+    `powermetrics ${how}: "${stderrLine}" — it needs root: install the system service (macos-agent service install --system) or ${DISABLE_HINT}`);
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0]?.trim() ?? '';
+}
+
+/** runCommand's errors for a one-shot powermetrics, with the root refusal told apart. */
+function classifyOneShotError(error: unknown): unknown {
+  if (!(error instanceof SourceError)) return error;
+  if (error.kind === 'missing') return missingError();
+  if (error.kind === 'failed' && refusesWithoutRoot(error.message)) {
+    const quoted = /"(.*)"$/.exec(error.message)?.[1] ?? error.message;
+    return permissionError('refused to run', quoted);
+  }
+  return error;
+}
+
+/** Running hw.energy totals: each sample's energy added, never reset while the agent runs. */
+class EnergyTotals {
+  readonly totals = new Map<PowerComponent, number>();
+
+  add(sample: PowermetricsSample): void {
+    for (const [component, joules] of Object.entries(sample.energyJoules) as [PowerComponent, number][]) {
+      this.totals.set(component, (this.totals.get(component) ?? 0) + joules);
+    }
+  }
+}
+
+type EndReason = 'hang' | 'recycle' | 'stop';
+
+export class PowermetricsSource implements Source {
+  readonly name = SOURCE;
+  readonly #ctx: SourceContext;
+  readonly #timing: PowermetricsTiming;
+  readonly #intervalMs: number;
+  readonly #energy = new EnergyTotals();
+  readonly #splitter: NulDocumentSplitter;
+  readonly #warned = new Set<string>();
+
+  #latest: PowermetricsSample | undefined;
+  #latestAt = 0;
+  #started = false;
+  #stopping = false;
+  #child: ResultPromise | undefined;
+  #childExited: Promise<void> = Promise.resolve();
+  #stderr = '';
+  #lastDocumentAt = 0;
+  #endReason: EndReason | undefined;
+  #failures = 0;
+  #lastError: SourceError | undefined;
+  #timers: NodeJS.Timeout[] = [];
+  #restartTimer: NodeJS.Timeout | undefined;
+  #once: Promise<string> | undefined;
+
+  constructor(ctx: SourceContext, timing: Partial<PowermetricsTiming> = {}) {
+    this.#ctx = ctx;
+    this.#timing = { ...DEFAULT_TIMING, ...timing };
+    this.#intervalMs = ctx.config.sources.powermetrics.interval;
+    this.#splitter = new NulDocumentSplitter({
+      maxDocumentBytes: ctx.config.sources.powermetrics.max_document_bytes,
+      onDocument: (text) => this.#onDocument(text),
+      onOversize: (bytes) => this.#oversize(bytes),
+    });
+  }
+
+  /** The pid of the running child, if any (for tests and diagnostics). */
+  get childPid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    if (this.#ctx.replayDir !== undefined) return;
+    if (this.#ctx.mode === 'once') {
+      this.#once = runCommand({
+        source: SOURCE,
+        command: COMMAND,
+        args: powermetricsArgs(this.#ctx.config.sources.powermetrics.samplers, ONCE_SAMPLE_MS, 1),
+        timeoutMs: this.#timing.onceTimeoutMs,
+        replayFile: powermetricsModule.replayFile,
+      }).catch((error: unknown) => {
+        throw classifyOneShotError(error);
+      });
+      this.#once.catch(() => undefined);
+      return;
+    }
+    this.#spawn();
+  }
+
+  async collect(): Promise<Point[]> {
+    if (!this.#started) await this.start();
+    if (this.#ctx.replayDir !== undefined) {
+      return this.#fromStream(await readReplayFile(SOURCE, this.#ctx.replayDir, powermetricsModule.replayFile), 'replay file');
+    }
+    if (this.#once !== undefined) return this.#fromStream(await this.#once, 'powermetrics output');
+    if (this.#child === undefined) {
+      throw this.#lastError ?? new SourceError(SOURCE, 'failed', 'powermetrics is not running (the source was stopped)');
+    }
+    if (this.#latest === undefined || Date.now() - this.#latestAt > HANG_INTERVALS * this.#intervalMs) {
+      throw new SourceError(SOURCE, 'timeout', this.#latest === undefined
+        ? `powermetrics has not sent its first sample yet (it comes one interval, ${this.#intervalMs} ms, after start)`
+        : `powermetrics sent no sample for ${HANG_INTERVALS} intervals (${HANG_INTERVALS * this.#intervalMs} ms)`);
+    }
+    return samplePoints(this.#latest, this.#energy.totals);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#clearTimers();
+    if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer);
+    if (this.#child !== undefined) {
+      this.#endReason = 'stop';
+      this.#child.kill('SIGTERM');
+    }
+    await this.#childExited;
+    await this.#once?.catch(() => undefined);
+  }
+
+  /** All documents of a finished stream: energy integrated over all, points from the last. */
+  #fromStream(stream: string, what: string): Point[] {
+    const documents = splitNulDocuments(stream, this.#ctx.config.sources.powermetrics.max_document_bytes, (bytes) => this.#oversize(bytes));
+    for (const text of documents) this.#onDocument(text);
+    if (this.#latest === undefined) {
+      throw new SourceError(SOURCE, 'parse', documents.length === 0
+        ? `${what} holds no powermetrics document`
+        : `no readable powermetrics document in ${what} (${documents.length} rejected; see the log)`);
+    }
+    return samplePoints(this.#latest, this.#energy.totals);
+  }
+
+  #onDocument(text: string): void {
+    this.#lastDocumentAt = Date.now();
+    let sample: PowermetricsSample;
+    try {
+      sample = parsePowermetricsPlist(text);
+    } catch (error) {
+      const message = error instanceof PowermetricsParseError ? error.message : `powermetrics document could not be read: ${(error as Error).message}`;
+      this.#parseError(new SourceError(SOURCE, 'parse', `${message} — document dropped`, { cause: error }));
+      return;
+    }
+    for (const r of sample.rejected) {
+      this.#parseError(new SourceError(SOURCE, 'parse', `powermetrics ${r.field} = ${JSON.stringify(r.value)} rejected: ${r.reason}`), `${r.field}: ${r.reason}`);
+    }
+    for (const w of sample.warnings) this.#warnOnce('powermetrics-warning', `powermetrics printed "warning: ${w}" inside its output`);
+    this.#energy.add(sample);
+    this.#latest = sample;
+    this.#latestAt = Date.now();
+    this.#failures = 0;
+  }
+
+  #oversize(bytes: number): void {
+    const limit = this.#ctx.config.sources.powermetrics.max_document_bytes;
+    this.#parseError(new SourceError(SOURCE, 'parse',
+      `powermetrics document larger than sources.powermetrics.max_document_bytes (${limit} bytes; ${bytes} seen) dropped; reading resumes at the next document — raise the limit if this machine needs it`));
+  }
+
+  /** Counts every rejected input; logs each kind once, so a persistent fault does not flood the log. */
+  #parseError(error: SourceError, logKey = error.message): void {
+    this.#ctx.onParseError?.(SOURCE, error);
+    this.#warnOnce(logKey, error.message);
+  }
+
+  #warnOnce(key: string, message: string): void {
+    if (this.#warned.has(key) || this.#warned.size >= 100) return;
+    this.#warned.add(key);
+    this.#ctx.log.warn({ source: SOURCE }, message);
+  }
+
+  #spawn(): void {
+    const args = powermetricsArgs(this.#ctx.config.sources.powermetrics.samplers, this.#intervalMs);
+    this.#splitter.reset();
+    this.#stderr = '';
+    this.#endReason = undefined;
+    const child = execa(COMMAND, args, {
+      stdin: 'ignore',
+      buffer: false,
+      reject: false,
+      encoding: 'buffer',
+      env: { LC_ALL: 'C' },
+      forceKillAfterDelay: this.#timing.killGraceMs,
+      cleanup: true,
+    });
+    this.#child = child;
+    this.#lastDocumentAt = Date.now();
+    child.stdout.on('data', (chunk: Uint8Array) => this.#splitter.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+    child.stderr.on('data', (chunk: Uint8Array) => {
+      if (this.#stderr.length < STDERR_LIMIT) this.#stderr += Buffer.from(chunk).toString('utf8');
+    });
+    this.#childExited = child.then((result) => this.#onExit(child, result));
+
+    const watchdog = setInterval(() => {
+      if (this.#child === child && Date.now() - this.#lastDocumentAt > HANG_INTERVALS * this.#intervalMs) this.#end(child, 'hang');
+    }, this.#intervalMs);
+    const recycleAfter = this.#timing.recycleAfterMs ?? this.#ctx.config.sources.powermetrics.recycle_after;
+    const recycle = setTimeout(() => this.#end(child, 'recycle'), recycleAfter);
+    watchdog.unref();
+    recycle.unref();
+    this.#timers = [watchdog, recycle];
+  }
+
+  #end(child: ResultPromise, reason: EndReason): void {
+    if (this.#child !== child || this.#endReason !== undefined) return;
+    this.#endReason = reason;
+    child.kill('SIGTERM');
+  }
+
+  #clearTimers(): void {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers = [];
+  }
+
+  #onExit(child: ResultPromise, result: Result): void {
+    if (this.#child !== child) return;
+    this.#clearTimers();
+    this.#child = undefined;
+    const reason = this.#endReason;
+    if (reason === undefined) this.#splitter.end();
+    else this.#splitter.reset();
+    if (this.#stopping) return;
+
+    if (reason === 'recycle') {
+      this.#ctx.log.info({ source: SOURCE }, `powermetrics recycled after ${this.#timing.recycleAfterMs ?? this.#ctx.config.sources.powermetrics.recycle_after} ms (a long-running powermetrics keeps growing)`);
+      this.#restart(0);
+      return;
+    }
+    const error = this.#exitError(result, reason);
+    this.#lastError = error;
+    if (error.kind === 'permission' || error.kind === 'missing') {
+      this.#warnOnce(`refused:${error.message}`, `${error.message} (trying again every ${Math.round(this.#timing.refusedRetryMs / 1000)} s)`);
+      this.#restart(this.#timing.refusedRetryMs);
+      return;
+    }
+    this.#failures++;
+    const delay = Math.min(this.#timing.restartDelayMs * 2 ** (this.#failures - 1), this.#timing.maxRestartDelayMs);
+    this.#ctx.log.warn({ source: SOURCE, restart_in_ms: delay, failures: this.#failures }, `${error.message}; restarting`);
+    this.#restart(delay);
+  }
+
+  #restart(delayMs: number): void {
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#stopping) return;
+      this.#ctx.onChildRestart?.(SOURCE);
+      this.#spawn();
+    }, delayMs);
+    this.#restartTimer.unref();
+  }
+
+  #exitError(result: Result, reason: EndReason | undefined): SourceError {
+    if (result.code === 'ENOENT') return missingError();
+    const stderr = firstLine(this.#stderr);
+    const how = result.exitCode !== undefined ? `exited (code ${result.exitCode})` : `was killed (${result.signal ?? 'unknown signal'})`;
+    if (refusesWithoutRoot(this.#stderr)) return permissionError(how, stderr);
+    if (reason === 'hang') {
+      return new SourceError(SOURCE, 'timeout', `powermetrics sent no sample for ${HANG_INTERVALS} intervals (${HANG_INTERVALS * this.#intervalMs} ms) and was killed`);
+    }
+    return new SourceError(SOURCE, 'failed', `powermetrics ${how}${stderr ? `: "${stderr}"` : ''}`);
+  }
+}
+
+export const powermetricsModule: SourceModule = {
+  name: SOURCE,
+  replayFile: 'powermetrics.plist',
+  create: (ctx) => new PowermetricsSource(ctx),
+  capture: async (ctx) => {
+    try {
+      return await runCommand({
+        source: SOURCE,
+        command: COMMAND,
+        args: powermetricsArgs(ctx.config.sources.powermetrics.samplers, 1000, 1),
+        timeoutMs: 10_000,
+        replayFile: 'powermetrics.plist',
+      });
+    } catch (error) {
+      throw classifyOneShotError(error);
+    }
+  },
+};
