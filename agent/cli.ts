@@ -112,6 +112,19 @@ Exit codes: 0 done (status: running); 1 failed; 3 status: not running or not ins
       });
     });
 
+  program.command('smc')
+    .description('read the SMC directly')
+    .command('dump')
+    .description('print every SMC key with its type, size, raw bytes and decoded value (with --json: one JSON document; with --replay DIR: DIR/smc.txt)')
+    .action(async () => {
+      const opts = program.opts<GlobalOptions & { json?: boolean; replay?: string }>();
+      const { runSmcDump } = await import('./commands/smc.js');
+      process.exitCode = await runSmcDump({
+        replayDir: opts.replay, json: opts.json === true,
+        write: (t) => process.stdout.write(t), writeError: (t) => process.stderr.write(t),
+      });
+    });
+
   return program;
 }
 

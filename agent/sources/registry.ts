@@ -2,6 +2,7 @@ import type { AgentConfig } from '../config.js';
 import type { Source, SourceContext, SourceModule } from './source.js';
 import { iostatModule } from './iostat.js';
 import { powermetricsModule } from './powermetrics.js';
+import { smcModule } from './smc.js';
 import { sysctlModule } from './sysctl.js';
 import { vmStatModule } from './vm_stat.js';
 
@@ -11,6 +12,7 @@ export const SOURCE_MODULES: readonly SourceModule[] = [
   iostatModule,
   vmStatModule,
   sysctlModule,
+  smcModule,
 ];
 
 export function enabledModules(config: AgentConfig): SourceModule[] {
