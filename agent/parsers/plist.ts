@@ -119,7 +119,10 @@ class Scanner {
     const text = this.text;
     const start = this.pos;
     if (start >= text.length) this.fail(`document ends inside ${context}`);
-    if (text.charCodeAt(start) !== 60) this.fail(`unexpected text ${quote(text.slice(start, start + 20))} inside ${context}`);
+    if (text.charCodeAt(start) !== 60) {
+      const lt = text.indexOf('<', start);
+      this.fail(`unexpected text ${quote(text.slice(start, Math.min(lt === -1 ? text.length : lt, start + 20)))} inside ${context}`);
+    }
     const close = text.indexOf('>', start + 1);
     if (close === -1) this.fail(`document ends inside a tag, inside ${context}`);
     const closing = text.charCodeAt(start + 1) === 47; /* / */
