@@ -1,0 +1,125 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { parse } from 'plist';
+import { describe, expect, it } from 'vitest';
+import { EXIT_TIMEOUT_SECONDS, launchdJob, newsyslogEntry, renderLaunchdPlist } from '../agent/service/launchd-plist.js';
+import { SERVICE_LABEL } from '../agent/service/label.js';
+import { detectPrefix, serviceLayout, type ServiceMode } from '../agent/service/paths.js';
+import { REPO } from './helpers/cli.js';
+
+/** The layout of a Homebrew install on Apple Silicon: what launchd/examples/ shows. */
+function exampleLayout(mode: ServiceMode) {
+  return serviceLayout({
+    mode,
+    uid: 501,
+    home: '/Users/you',
+    prefix: '/opt/homebrew',
+    nodeBin: '/opt/homebrew/bin/node',
+    cliScript: '/opt/homebrew/opt/macos-agent/dist/agent/cli.js',
+  });
+}
+
+function roundTripWithPlistutil(xml: string): unknown {
+  const dir = mkdtempSync(join(tmpdir(), 'macos-agent-plist-'));
+  writeFileSync(join(dir, 'job.plist'), xml);
+  // XML -> binary -> XML through libplist, Apple's format as another implementation reads it.
+  execFileSync('plistutil', ['-i', join(dir, 'job.plist'), '-o', join(dir, 'job.bplist'), '-f', 'bin']);
+  execFileSync('plistutil', ['-i', join(dir, 'job.bplist'), '-o', join(dir, 'back.plist'), '-f', 'xml']);
+  return parse(readFileSync(join(dir, 'back.plist'), 'utf8'));
+}
+
+describe('the launchd plist', () => {
+  it('runs the installed agent as root in system mode, with every path absolute', () => {
+    const job = parse(renderLaunchdPlist(exampleLayout('system'))) as Record<string, unknown>;
+    expect(job['Label']).toBe(SERVICE_LABEL);
+    expect(job['ProgramArguments']).toEqual([
+      '/opt/homebrew/bin/node',
+      '/opt/homebrew/opt/macos-agent/dist/agent/cli.js',
+      '--config', '/opt/homebrew/etc/macos-agent/config.yaml',
+    ]);
+    expect(job['RunAtLoad']).toBe(true);
+    expect(job['KeepAlive']).toBe(true);
+    expect(job['ThrottleInterval']).toBe(30);
+    expect(job['ExitTimeOut']).toBe(EXIT_TIMEOUT_SECONDS);
+    expect(EXIT_TIMEOUT_SECONDS).toBeGreaterThan(5);
+    expect(job['ProcessType']).toBe('Background');
+    expect(job['Nice']).toBe(10);
+    expect(job['LowPriorityIO']).toBe(true);
+    expect(job['StandardOutPath']).toBe('/opt/homebrew/var/log/macos-agent/macos-agent.log');
+    expect(job['StandardErrorPath']).toBe('/opt/homebrew/var/log/macos-agent/macos-agent.err.log');
+    expect(job['WorkingDirectory']).toBe('/Library/Application Support/macos-agent');
+    expect(job['UserName']).toBeUndefined();
+    expect(job['EnvironmentVariables']).toEqual({
+      PATH: '/usr/bin:/bin:/usr/sbin:/sbin',
+      MACOS_AGENT_STATE_DIR: '/Library/Application Support/macos-agent',
+      MACOS_AGENT_PID_FILE: '/var/run/macos-agent.pid',
+    });
+  });
+
+  it('turns powermetrics off in user mode and keeps state in the user\'s Library', () => {
+    const job = parse(renderLaunchdPlist(exampleLayout('user'))) as Record<string, unknown>;
+    expect(job['ProgramArguments']).toEqual([
+      '/opt/homebrew/bin/node',
+      '/opt/homebrew/opt/macos-agent/dist/agent/cli.js',
+      '--config', '/opt/homebrew/etc/macos-agent/config.yaml',
+      '--set', 'sources.powermetrics.enabled=false',
+    ]);
+    expect(job['EnvironmentVariables']).toEqual({
+      PATH: '/usr/bin:/bin:/usr/sbin:/sbin',
+      MACOS_AGENT_STATE_DIR: '/Users/you/Library/Application Support/macos-agent',
+    });
+  });
+
+  it('finds every command the sources run on its PATH', () => {
+    const path = String((launchdJob(exampleLayout('system'))['EnvironmentVariables'] as Record<string, string>)['PATH']).split(':');
+    for (const command of ['/usr/bin/powermetrics', '/usr/sbin/iostat', '/usr/bin/vm_stat', '/usr/sbin/sysctl', '/usr/sbin/ioreg', '/usr/bin/sw_vers']) {
+      expect(path).toContain(command.slice(0, command.lastIndexOf('/')));
+    }
+  });
+
+  it('makes relative paths absolute, since launchd expands neither ~ nor $VARS', () => {
+    const layout = serviceLayout({ mode: 'user', uid: 501, home: '/Users/you', prefix: 'relative/prefix', nodeBin: 'bin/node', cliScript: 'dist/agent/cli.js', configFile: 'conf.yaml' });
+    const job = launchdJob(layout);
+    for (const value of [...(job['ProgramArguments'] as string[]).filter((a) => !a.startsWith('-') && !a.includes('=')), job['StandardOutPath'], job['StandardErrorPath'], job['WorkingDirectory']]) {
+      expect(isAbsolute(String(value)), String(value)).toBe(true);
+    }
+  });
+
+  it.each(['system', 'user'] as const)('survives a round trip through libplist (plistutil) in %s mode', (mode) => {
+    const layout = exampleLayout(mode);
+    expect(roundTripWithPlistutil(renderLaunchdPlist(layout))).toEqual(launchdJob(layout));
+  });
+
+  it.each(['system', 'user'] as const)('matches launchd/examples/ in %s mode', (mode) => {
+    const example = readFileSync(join(REPO, 'launchd', 'examples', `${SERVICE_LABEL}.${mode}.plist`), 'utf8');
+    expect(renderLaunchdPlist(exampleLayout(mode))).toBe(example);
+  });
+});
+
+describe('the newsyslog entry', () => {
+  it('rotates both logs and signals the agent so launchd reopens them', () => {
+    const text = newsyslogEntry(exampleLayout('system'));
+    expect(text).toBe(readFileSync(join(REPO, 'launchd', 'examples', 'newsyslog.d', 'macos-agent.conf'), 'utf8'));
+    const entries = text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split(/\s+/));
+    expect(entries).toEqual([
+      ['/opt/homebrew/var/log/macos-agent/macos-agent.log', 'root:wheel', '640', '7', '10240', '*', 'J', '/var/run/macos-agent.pid', '15'],
+      ['/opt/homebrew/var/log/macos-agent/macos-agent.err.log', 'root:wheel', '640', '7', '10240', '*', 'J', '/var/run/macos-agent.pid', '15'],
+    ]);
+  });
+
+  it('refuses a log path with a space, which newsyslog cannot read', () => {
+    const layout = serviceLayout({ mode: 'system', uid: 0, home: '/var/root', prefix: '/opt/my brew', nodeBin: '/n', cliScript: '/c' });
+    expect(() => newsyslogEntry(layout)).toThrow(/newsyslog cannot rotate \/opt\/my brew\/var\/log\/macos-agent\/macos-agent.log/);
+  });
+});
+
+describe('the install prefix', () => {
+  it('is the one the package is installed under, else Homebrew\'s for the CPU', () => {
+    expect(detectPrefix('/usr/local/opt/macos-agent/dist/agent/cli.js', 'x64')).toBe('/usr/local');
+    expect(detectPrefix('/tmp/p/opt/macos-agent/dist/agent/cli.js', 'arm64')).toBe('/tmp/p');
+    expect(detectPrefix('/Users/me/src/macos-agent/dist/agent/cli.js', 'arm64')).toBe('/opt/homebrew');
+    expect(detectPrefix('/Users/me/src/macos-agent/dist/agent/cli.js', 'x64')).toBe('/usr/local');
+  });
+});
