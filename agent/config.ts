@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { assertSafeFile, UnsafeFileError } from './file-safety.js';
 
 // Configuration comes from three layers, each overriding the one before: the YAML file
 // (`--config PATH`, else MACOS_AGENT_CONFIG, else the first of DEFAULT_CONFIG_PATHS that exists),
@@ -199,6 +200,12 @@ function readConfigFile(path: string, explicit: boolean): Record<string, unknown
     if (!known.has(key)) {
       throw new ConfigError(`unknown key "${key}" in ${path}; allowed keys: ${[...known].join(', ')}`);
     }
+  }
+  try {
+    assertSafeFile(path, { what: 'config file', secret: flat['exporter.headers'] !== undefined });
+  } catch (error) {
+    if (error instanceof UnsafeFileError) throw new ConfigError(error.message);
+    throw error;
   }
   return flat;
 }
