@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'plist';
@@ -153,6 +153,19 @@ describe('macos-agent service (system mode, against a fake launchctl)', () => {
     const r = await runCli(['service', 'install', '--system', ...systemArgs()], box.env());
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/not installed: unknown key "intervall"/);
+    expect(existsSync(plistFile())).toBe(false);
+  });
+
+  it('refuses a config file others could write or read secrets from, as the root daemon would', async () => {
+    const config = join(box.prefix, 'etc', 'macos-agent', 'config.yaml');
+    chmodSync(config, 0o666);
+    const writable = await runCli(['service', 'install', '--system', ...systemArgs()], box.env());
+    expect(writable.code).toBe(1);
+    expect(writable.stdout).toContain(`config file ${config} is writable by group or others (mode 666): the root daemon refuses it — run: sudo chmod go-w '${config}'`);
+    writeFileSync(config, 'exporter:\n  headers: authorization=Bearer x\n');
+    chmodSync(config, 0o644);
+    const readable = await runCli(['service', 'install', '--system', ...systemArgs()], box.env());
+    expect(readable.stdout).toContain(`config file ${config} holds secrets but is readable by everyone (mode 644)`);
     expect(existsSync(plistFile())).toBe(false);
   });
 
