@@ -1,11 +1,16 @@
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { Logger } from 'pino';
 import type { AgentConfig } from './config.js';
 import { Collection } from './collection.js';
+import { encodeBatch, keepObservedSeries } from './export/batch.js';
+import { createOtlpSender, loadExporterSettings } from './export/exporter.js';
+import { ExportPipeline } from './export/pipeline.js';
+import { ExportQueue } from './export/queue.js';
+import { Spool } from './export/spool.js';
 import { createLogger } from './log.js';
 import { PointStore, registerInstruments } from './metrics/instruments.js';
-import { basicResource } from './resource.js';
+import { detectResource } from './resource.js';
 import { createSources } from './sources/registry.js';
 import { AgentTelemetry } from './telemetry.js';
 import { VERSION } from './version.js';
@@ -15,10 +20,49 @@ export interface DaemonOptions {
   readonly replayDir?: string | undefined;
 }
 
-/** Runs every enabled source on the interval and exports over OTLP/gRPC until SIGTERM/SIGINT. */
+/** After SIGTERM/SIGINT the agent exits within this long, whatever is still under way. */
+const SHUTDOWN_BUDGET_MS = 4500;
+/** Payloads of batches the spool could not take are kept in memory up to this much. */
+const MAX_MEMORY_QUEUE_BYTES = 8 * 1024 * 1024;
+
+/** Collected on demand, once per cycle; cumulative, so a lost export never loses a counter's total. */
+class CycleReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
+
+function onSignals(log: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received: NodeJS.Signals | undefined;
+    const handler = (signal: NodeJS.Signals): void => {
+      if (received !== undefined) {
+        log.warn({ signal }, `second ${signal} while stopping: exiting now`);
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+      received = signal;
+      resolve(signal);
+    };
+    process.on('SIGTERM', handler);
+    process.on('SIGINT', handler);
+  });
+}
+
+/**
+ * Runs every enabled source on the interval and exports each cycle over OTLP/gRPC until
+ * SIGTERM/SIGINT; then collects once more, stops the children, flushes and exits 0 within 5 s.
+ * Throws ConfigError at start for a malformed endpoint or an unreadable headers or TLS file.
+ */
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const { config } = opts;
   const log = createLogger(config.log_level, 'stdout');
+  const settings = loadExporterSettings(config);
+  const stopSignal = onSignals(log);
+  const started = performance.now();
+
   const store = new PointStore();
   const telemetry = new AgentTelemetry();
   const sources = createSources({
@@ -28,26 +72,108 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     onParseError: (s) => telemetry.recordError(s, 'parse'),
   });
   const collection = new Collection(sources, store, telemetry, log);
-  const reader = new PeriodicExportingMetricReader({
-    exporter: new OTLPMetricExporter({ url: config.exporter.endpoint }),
-    exportIntervalMillis: config.interval,
-    exportTimeoutMillis: Math.min(config.exporter.timeout, config.interval),
+
+  const spool = new Spool(config.state_dir);
+  const sender = createOtlpSender(settings);
+  let pipeline: ExportPipeline | undefined;
+  const queue = new ExportQueue({
+    spool,
+    maxBytes: config.exporter.queue.max_bytes,
+    maxAgeMs: config.exporter.queue.max_age,
+    maxMemoryBytes: Math.min(config.exporter.queue.max_bytes, MAX_MEMORY_QUEUE_BYTES),
+    onDrop: (reason, points) => pipeline?.recordDrop(reason, points),
+    onSpoolError: (error) => pipeline?.recordSpoolError(error),
+    onChange: () => telemetry.setQueue(queue.size, queue.bytes),
   });
-  const provider = new MeterProvider({ resource: resourceFromAttributes(basicResource(config)), readers: [reader] });
+  pipeline = new ExportPipeline({
+    sender, queue, telemetry, log,
+    endpoint: settings.endpoint,
+    spoolDir: spool.dir,
+    minBackoffMs: Math.min(1000, config.interval),
+    maxBackoffMs: Math.min(60_000, Math.max(5000, config.interval)),
+  });
+
+  const [resource] = await Promise.all([
+    detectResource({ config, log, replayDir: opts.replayDir }),
+    collection.start(),
+  ]);
+  const reader = new CycleReader();
+  const provider = new MeterProvider({ resource: resourceFromAttributes(resource), readers: [reader] });
   registerInstruments(provider.getMeter('macos-agent', VERSION), store);
 
-  await collection.start();
-  await collection.collectAll();
-  const timer = setInterval(() => void collection.collectAll(), config.interval);
-  log.info({ endpoint: config.exporter.endpoint, interval_ms: config.interval }, 'macos-agent started');
+  try {
+    const spooled = await queue.load();
+    pipeline.resumeAfter(spooled.lastSeq);
+    if (spooled.batches > 0) {
+      log.info({ batches: spooled.batches, points: spooled.points, dir: spool.dir }, `re-sending ${spooled.batches} batches spooled by a previous run, before new data`);
+    }
+    if (spooled.ignored.length > 0) log.warn({ dir: spool.dir, files: spooled.ignored }, 'the spool folder holds files that are not export batches; they are left alone');
+    pipeline.kick();
+  } catch (error) {
+    pipeline.recordSpoolError(error as Error);
+  }
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  let lastCycleError: string | undefined;
+  let cycleRunning: Promise<void> | undefined;
+  let skipped = 0;
+  const cycle = async (): Promise<void> => {
+    try {
+      await collection.collectAll();
+      const { resourceMetrics, errors } = await reader.collect();
+      if (errors.length > 0) throw new AggregateError(errors, `the metrics SDK reported ${errors.length} error(s) while collecting: ${String(errors[0])}`);
+      const batch = encodeBatch(keepObservedSeries(resourceMetrics, store));
+      if (batch !== undefined) pipeline.submit(batch);
+      if (lastCycleError !== undefined) log.info('collection cycle recovered');
+      lastCycleError = undefined;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (message !== lastCycleError) log.error({ err: message }, `collection cycle failed: ${message}`);
+      lastCycleError = message;
+    }
+  };
+  const tick = (): void => {
+    if (cycleRunning !== undefined) {
+      // A cycle longer than the interval: skip this one rather than pile cycles up.
+      if (skipped++ === 0) log.warn({ interval_ms: config.interval }, 'a collection cycle took longer than the interval; skipping cycles until it finishes');
+      return;
+    }
+    if (skipped > 0) log.info({ skipped }, `collection caught up after skipping ${skipped} cycle(s)`);
+    skipped = 0;
+    cycleRunning = cycle().finally(() => { cycleRunning = undefined; });
+  };
+
+  tick();
+  const timer = setInterval(tick, config.interval);
+  log.info({
+    endpoint: settings.endpoint,
+    tls: settings.tls,
+    compression: settings.compression,
+    header_names: settings.headerNames,
+    interval_ms: config.interval,
+    state_dir: config.state_dir,
+    sources: sources.map((s) => s.name),
+    startup_ms: Math.round(performance.now() - started),
+    resource,
+  }, 'macos-agent started');
+
+  const signal = await stopSignal;
+  const deadline = Date.now() + SHUTDOWN_BUDGET_MS;
+  setTimeout(() => {
+    log.warn('stopping took longer than the shutdown budget; exiting with what is spooled');
+    process.exit(0);
+  }, SHUTDOWN_BUDGET_MS + 300).unref();
+  log.info({ signal }, `${signal} received: last collection, stopping the children, flushing`);
   clearInterval(timer);
-  await collection.stop();
-  await provider.shutdown();
-  log.info('macos-agent stopped');
+  const withinBudget = (p: Promise<unknown>): Promise<unknown> =>
+    Promise.race([p, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+  if (cycleRunning !== undefined) await withinBudget(cycleRunning);
+  await withinBudget(cycle());
+  await withinBudget(collection.stop());
+  await pipeline.flush(deadline);
+  await withinBudget(sender.shutdown());
+  await withinBudget(provider.shutdown());
+  log.info({ queued_batches: queue.size, queued_points: queue.points }, queue.size > 0
+    ? `macos-agent stopped; ${queue.size} undelivered batches are spooled for the next start`
+    : 'macos-agent stopped; everything was delivered');
+  process.exit(0);
 }

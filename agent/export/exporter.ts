@@ -1,0 +1,224 @@
+import { createSecureContext } from 'node:tls';
+import {
+  convertLegacyOtlpGrpcOptions,
+  createEmptyMetadata,
+  createInsecureCredentials,
+  createOtlpGrpcExportDelegate,
+  createSslCredentials,
+  type OTLPGRPCExporterConfigNode,
+} from '@opentelemetry/otlp-grpc-exporter-base';
+import { ProtobufMetricsSerializer, type IExportMetricsServiceResponse } from '@opentelemetry/otlp-transformer';
+import { ConfigError, type AgentConfig } from '../config.js';
+import { readSafeFile } from '../file-safety.js';
+
+// The agent talks to the collector through the same pieces the official OTLP/gRPC metrics
+// exporter is built from (its gRPC transport, credentials, metadata and compression handling),
+// with one difference: the request is serialised before it reaches the exporter, so a batch that
+// fails can be queued and spooled as the exact bytes to re-send, and the collector's answer
+// (partial success) comes back to us instead of only to the SDK's diagnostic log.
+// The 0.301 gRPC transport makes one attempt per export (no internal retry) and reports any gRPC
+// error as a failure carrying the gRPC status code; retrying is the export queue's job.
+
+/** gRPC status codes the agent tells apart (see @grpc/grpc-js `status`). */
+export const GRPC_STATUS = {
+  DEADLINE_EXCEEDED: 4,
+  RESOURCE_EXHAUSTED: 8,
+  INVALID_ARGUMENT: 3,
+  UNAVAILABLE: 14,
+} as const;
+
+const GRPC_STATUS_NAMES: Record<number, string> = {
+  1: 'CANCELLED', 2: 'UNKNOWN', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND', 6: 'ALREADY_EXISTS',
+  7: 'PERMISSION_DENIED', 8: 'RESOURCE_EXHAUSTED', 9: 'FAILED_PRECONDITION', 10: 'ABORTED', 11: 'OUT_OF_RANGE',
+  12: 'UNIMPLEMENTED', 13: 'INTERNAL', 14: 'UNAVAILABLE', 15: 'DATA_LOSS', 16: 'UNAUTHENTICATED',
+};
+
+export interface ExportBatch {
+  /** An encoded ExportMetricsServiceRequest. */
+  readonly payload: Uint8Array;
+  /** Data points in the request, for counting what is delivered or dropped. */
+  readonly points: number;
+}
+
+export type SendResult =
+  | { readonly ok: true; readonly rejectedPoints: number; readonly rejectMessage?: string }
+  | { readonly ok: false; readonly message: string; readonly status?: string; readonly retryable: boolean };
+
+export interface OtlpSender {
+  send(batch: ExportBatch): Promise<SendResult>;
+  shutdown(): Promise<void>;
+}
+
+/** Everything needed to open the gRPC channel, checked and loaded at start. */
+export interface ExporterSettings {
+  readonly endpoint: string;
+  readonly tls: boolean;
+  readonly compression: 'gzip' | 'none';
+  readonly timeoutMs: number;
+  /** Header names only: the values are secrets and stay inside `headers`. */
+  readonly headerNames: readonly string[];
+  readonly headers: ReadonlyMap<string, string>;
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
+
+/** Parses `k=v` pairs separated by commas or newlines; `#` starts a comment line. Values are percent-decoded as OTEL_EXPORTER_OTLP_HEADERS requires. */
+export function parseHeaders(text: string, origin: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim().startsWith('#')) continue;
+    for (const pair of line.split(',')) {
+      if (pair.trim() === '') continue;
+      const i = pair.indexOf('=');
+      const key = i > 0 ? pair.slice(0, i).trim().toLowerCase() : '';
+      if (key === '' || !/^[0-9a-z_.-]+$/.test(key)) {
+        throw new ConfigError(`${origin}: a header must be name=value with a name of letters, digits, "-", "_" or "." (the bad entry is not shown: it may hold a secret)`);
+      }
+      const raw = pair.slice(i + 1).trim();
+      let value: string;
+      try {
+        value = decodeURIComponent(raw);
+      } catch {
+        value = raw;
+      }
+      out.set(key, value);
+    }
+  }
+  return out;
+}
+
+function readSecretFile(path: string, key: string, what: string): Buffer {
+  try {
+    return readSafeFile(path, { what, secret: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code ?? (error as Error).message;
+    throw new ConfigError(`cannot read ${key} ${path}: ${reason} — fix the path or the file's permissions (set by ${key} in the config file or its OTEL_EXPORTER_OTLP_* variable)`);
+  }
+}
+
+function checkEndpoint(endpoint: string): URL {
+  const url = new URL(endpoint);
+  if (url.hostname === '') {
+    throw new ConfigError(`invalid exporter.endpoint ${JSON.stringify(endpoint)}: no host — write it as http://HOST:PORT, e.g. http://localhost:4317`);
+  }
+  if (url.pathname !== '/' && url.pathname !== '') {
+    throw new ConfigError(`invalid exporter.endpoint ${JSON.stringify(endpoint)}: OTLP/gRPC takes no path (${url.pathname} looks like an OTLP/HTTP URL) — write it as ${url.protocol}//${url.host}, usually port 4317`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError('invalid exporter.endpoint: it holds a user name or password; send credentials as headers (exporter.headers_file) instead');
+  }
+  return url;
+}
+
+/**
+ * Checks the exporter settings and reads the headers file and TLS files. Throws a ConfigError
+ * naming the setting and the fix, so a bad setting stops the agent at start (exit code 2).
+ */
+export function loadExporterSettings(config: AgentConfig): ExporterSettings {
+  const e = config.exporter;
+  const url = checkEndpoint(e.endpoint);
+  const tls = url.protocol === 'https:';
+  const headers = new Map<string, string>();
+  if (e.headers_file !== '') {
+    const text = readSecretFile(e.headers_file, 'exporter.headers_file', 'OTLP headers file').toString('utf8');
+    for (const [k, v] of parseHeaders(text, `exporter.headers_file ${e.headers_file}`)) headers.set(k, v);
+  }
+  if (e.headers !== '') {
+    for (const [k, v] of parseHeaders(e.headers, 'exporter.headers (OTEL_EXPORTER_OTLP_HEADERS)')) headers.set(k, v);
+  }
+  const tlsFiles = { ca_file: e.ca_file, cert_file: e.cert_file, key_file: e.key_file };
+  const given = Object.entries(tlsFiles).filter(([, p]) => p !== '').map(([k]) => `exporter.${k}`);
+  if (!tls && given.length > 0) {
+    throw new ConfigError(`${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set but exporter.endpoint ${e.endpoint} is plaintext — use https://${url.host} to connect with TLS, or remove the TLS files`);
+  }
+  if ((e.cert_file === '') !== (e.key_file === '')) {
+    throw new ConfigError('exporter.cert_file and exporter.key_file go together (the client certificate and its private key, for mTLS) — set both or neither');
+  }
+  const ca = e.ca_file !== '' ? readSecretFile(e.ca_file, 'exporter.ca_file', 'CA certificate file') : undefined;
+  const cert = e.cert_file !== '' ? readSecretFile(e.cert_file, 'exporter.cert_file', 'client certificate file') : undefined;
+  const key = e.key_file !== '' ? readSecretFile(e.key_file, 'exporter.key_file', 'client key file') : undefined;
+  if (tls) {
+    try {
+      createSecureContext({ ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) });
+    } catch (error) {
+      throw new ConfigError(`the TLS files (${given.join(', ')}) are not usable: ${(error as Error).message} — they must be PEM files, and the key must match the certificate`);
+    }
+  }
+  return {
+    endpoint: e.endpoint,
+    tls,
+    compression: e.compression,
+    timeoutMs: e.timeout,
+    headerNames: [...headers.keys()],
+    headers,
+    ...(ca ? { ca } : {}),
+    ...(cert ? { cert } : {}),
+    ...(key ? { key } : {}),
+  };
+}
+
+function describeError(error: unknown): { message: string; status?: string; code?: number } {
+  const code = typeof (error as { code?: unknown })?.code === 'number' ? (error as { code: number }).code : undefined;
+  const details = (error as { details?: unknown })?.details;
+  const message = typeof details === 'string' && details !== '' ? details : (error as Error)?.message ?? String(error);
+  return code !== undefined ? { message, code, status: GRPC_STATUS_NAMES[code] ?? String(code) } : { message };
+}
+
+/**
+ * A batch is worth sending again unless the collector said the data itself is invalid: that
+ * answer would repeat forever and hold up everything queued behind it.
+ */
+function isRetryable(code: number | undefined): boolean {
+  return code !== GRPC_STATUS.INVALID_ARGUMENT;
+}
+
+export function createOtlpSender(settings: ExporterSettings): OtlpSender {
+  let lastResponse: IExportMetricsServiceResponse | undefined;
+  const serializer = {
+    serializeRequest: (batch: ExportBatch): Uint8Array => batch.payload,
+    deserializeResponse: (data: Uint8Array): IExportMetricsServiceResponse => {
+      lastResponse = ProtobufMetricsSerializer.deserializeResponse(data);
+      return lastResponse;
+    },
+  };
+  const metadata = createEmptyMetadata();
+  for (const [k, v] of settings.headers) metadata.set(k, v);
+  const credentials = settings.tls ? createSslCredentials(settings.ca, settings.key, settings.cert) : createInsecureCredentials();
+  const delegate = createOtlpGrpcExportDelegate(
+    convertLegacyOtlpGrpcOptions({
+      url: settings.endpoint,
+      credentials,
+      metadata,
+      compression: settings.compression as OTLPGRPCExporterConfigNode['compression'],
+      timeoutMillis: settings.timeoutMs,
+      concurrencyLimit: 1,
+    }, 'METRICS'),
+    serializer,
+    'otlp_grpc_metric_exporter',
+    { name: 'metric_data_point', countItems: (b: ExportBatch) => b.points },
+    undefined,
+    'MetricsExportService',
+    '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  );
+
+  return {
+    send(batch) {
+      lastResponse = undefined;
+      return new Promise((resolve) => {
+        delegate.export(batch, (result) => {
+          if (result.code === 0) {
+            const partial = lastResponse?.partialSuccess;
+            const rejected = Number(partial?.rejectedDataPoints ?? 0);
+            resolve({ ok: true, rejectedPoints: rejected, ...(partial?.errorMessage ? { rejectMessage: partial.errorMessage } : {}) });
+            return;
+          }
+          const d = describeError(result.error);
+          resolve({ ok: false, message: d.message, ...(d.status !== undefined ? { status: d.status } : {}), retryable: isRetryable(d.code) });
+        });
+      });
+    },
+    shutdown: () => delegate.shutdown(),
+  };
+}
