@@ -130,6 +130,13 @@ void Put32(uint8_t* p, size_t offset, uint32_t v) { std::memcpy(p + offset, &v, 
 constexpr size_t kKey = 0, kInfoSize = 28, kInfoType = 32, kInfoAttributes = 36, kResult = 40,
                  kCommand = 42, kIndex = 44, kBytes = 48, kBlockSize = 80;
 
+uint32_t ListedKeys() {
+  auto count = sim.keys.find(0x234B4559);  // '#KEY'
+  if (count == sim.keys.end() || count->second.bytes.size() != 4) return static_cast<uint32_t>(sim.order.size());
+  const std::vector<uint8_t>& b = count->second.bytes;
+  return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+}
+
 }  // namespace
 
 extern "C" {
@@ -196,8 +203,8 @@ kern_return_t IOConnectCallStructMethod(mach_port_t connection, uint32_t selecto
   auto found = sim.keys.find(keyId);
   bool exists = found != sim.keys.end() && found->second.size != 0;
   switch (command) {
-    case 8:  // key at index
-      if (index >= sim.order.size()) result = 0xB8;
+    case 8:  // key at index: only the first #KEY keys are listed; the rest are hidden
+      if (index >= ListedKeys()) result = 0xB8;
       else Put32(out, kKey, sim.order[index]);
       break;
     case 9:  // key info

@@ -1,0 +1,82 @@
+// Builds the addon for the tests, on Linux, from the real sources: native/binding.cc with
+// native/smc_iokit.cc against the simulated AppleSMC (test/native/simulated_smc.cc and the
+// stand-in IOKit header), or with native/smc_unsupported.cc. And writes the simulator's key table.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { SmcDumpEntry } from '../../agent/parsers/smc-dump.js';
+
+const REPO = join(import.meta.dirname, '..', '..');
+
+/** Node's C headers: beside the running node, from the `node` npm package, or the system's. N-API is ABI-stable, so any recent version does. */
+function nodeHeaders(): string {
+  const candidates = [
+    join(dirname(process.execPath), '..', 'include', 'node'),
+    join(REPO, 'node_modules', 'node', 'node_modules', `node-${process.platform}-${process.arch}`, 'include', 'node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+  ];
+  const found = candidates.find((dir) => existsSync(join(dir, 'node_api.h')));
+  if (found === undefined) throw new Error(`no Node headers (node_api.h) in ${candidates.join(', ')}: install the nodejs headers (e.g. apt-get install libnode-dev)`);
+  return found;
+}
+
+export type AddonVariant = 'simulated-iokit' | 'unsupported';
+
+/** Compiles one variant into a fresh folder and returns the path of the .node file. */
+export async function buildTestAddon(variant: AddonVariant): Promise<string> {
+  const addonApi = dirname(createRequire(import.meta.url).resolve('node-addon-api/package.json'));
+  const out = join(mkdtempSync(join(tmpdir(), 'macos-agent-smc-addon-')), `smc-${variant}.node`);
+  const sources = variant === 'simulated-iokit'
+    ? ['native/binding.cc', 'native/smc_iokit.cc', 'test/native/simulated_smc.cc']
+    : ['native/binding.cc', 'native/smc_unsupported.cc'];
+  await promisify(execFile)(process.env['CXX'] ?? 'c++', [
+    '-shared', '-fPIC', '-O1', '-std=c++17', '-fno-exceptions', '-Wall', '-Wextra', '-Werror',
+    '-DNAPI_VERSION=8', '-DNODE_ADDON_API_DISABLE_CPP_EXCEPTIONS',
+    `-I${addonApi}`, `-I${nodeHeaders()}`, `-I${join(REPO, 'test', 'native')}`,
+    ...sources.map((s) => join(REPO, s)), '-o', out,
+  ], { cwd: REPO });
+  return out;
+}
+
+function hex(text: string): string {
+  return Buffer.from(text, 'latin1').toString('hex').toUpperCase();
+}
+
+export interface SimulationFaults {
+  /** The IOKit service that exists (AppleSMCKeysEndpoint on Apple Silicon, AppleSMC on Intel). */
+  readonly service?: string;
+  /** Keys that are listed and described but answer "not found" (0x84) when read. */
+  readonly vanish?: readonly string[];
+  /** Keys whose read makes IOConnectCallStructMethod fail with this kern_return_t. */
+  readonly fail?: Readonly<Record<string, number>>;
+  /** IOServiceOpen fails with this kern_return_t. */
+  readonly openFailure?: number;
+}
+
+/** Writes a key table for the simulator from parsed dump entries; unreadable keys answer "not readable" (0x85). */
+export function writeSimulationTable(dir: string, entries: readonly SmcDumpEntry[], faults: SimulationFaults = {}): string {
+  const lines = [`service ${faults.service ?? 'AppleSMC'}`];
+  for (const e of entries) {
+    const data = e.bytes !== undefined ? Buffer.from(e.bytes).toString('hex').toUpperCase() : '!85';
+    lines.push(`key ${hex(e.key)} ${hex(e.type)} ${e.size} ${(e.attributes ?? 0).toString(16).padStart(2, '0')} ${data === '' ? '!85' : data}`);
+  }
+  for (const key of faults.vanish ?? []) lines.push(`vanish ${hex(key)}`);
+  for (const [key, kr] of Object.entries(faults.fail ?? {})) lines.push(`fail ${hex(key)} ${kr.toString(16)}`);
+  if (faults.openFailure !== undefined) lines.push(`open-fail ${faults.openFailure.toString(16)}`);
+  const path = join(dir, 'smc-table.txt');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** Points the simulator at a table and a fresh call log; returns a reader of the log. */
+export function useSimulation(dir: string, table: string): { calls: () => string[] } {
+  const log = join(dir, `calls-${Math.random().toString(36).slice(2)}.log`);
+  writeFileSync(log, '');
+  process.env['SIMULATED_SMC_TABLE'] = table;
+  process.env['SIMULATED_SMC_LOG'] = log;
+  return { calls: () => readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') };
+}
