@@ -166,13 +166,14 @@ function requireFlag(value: string | undefined, flag: string, role: CollectorRol
   return value;
 }
 
+/** The command-line spelling of a flag: gatewayCaFile -> --gateway-ca-file. */
+export function flagName(key: keyof CollectorFlags): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
 function rejectFlags(flags: CollectorFlags, role: CollectorRole, names: readonly (keyof CollectorFlags)[]): void {
-  for (const name of names) {
-    if (flags[name] !== undefined) {
-      const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-      throw new ConfigError(`${flag} does not apply to --role ${role}; see macos-agent collector-config --help`);
-    }
-  }
+  const stray = names.find((name) => flags[name] !== undefined);
+  if (stray !== undefined) throw new ConfigError(`${flagName(stray)} does not apply to --role ${role}; see macos-agent collector-config --help`);
 }
 
 function receiverTls(flags: CollectorFlags): ServerTls | undefined {

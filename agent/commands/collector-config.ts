@@ -11,7 +11,7 @@ import { buildDashboard } from '../collector/dashboard.js';
 import { buildGatewayConfig } from '../collector/gateway-config.js';
 import { buildNodeConfig } from '../collector/node-config.js';
 import { operatorResource } from '../collector/operator.js';
-import { parseCollectorFlags, type CollectorFlags, type CollectorOptions } from '../collector/options.js';
+import { flagName, parseCollectorFlags, type CollectorFlags, type CollectorOptions } from '../collector/options.js';
 import { validateConfigFile } from '../collector/validate.js';
 
 export interface CollectorConfigRun extends CollectorFlags {
@@ -96,7 +96,7 @@ export async function runCollectorConfig(run: CollectorConfigRun): Promise<numbe
   } else {
     const stray = ROLE_FLAGS.find((k) => run[k] !== undefined);
     if (stray !== undefined) {
-      throw new ConfigError(`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} configures a collector: add --role node or --role gateway`);
+      throw new ConfigError(`${flagName(stray)} configures a collector: add --role node or --role gateway`);
     }
     if (run.validate === true) throw new ConfigError('--validate checks a collector config: add --role node or --role gateway');
   }
