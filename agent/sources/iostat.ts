@@ -117,7 +117,8 @@ class IostatSource implements Source {
     if (!this.#streaming) return this.#collectOnce();
     if (this.#fatal) throw this.#fatal;
     if (this.#child === undefined && this.#restartTimer === undefined) await this.start();
-    if (this.#rows === 0 && this.#fault === undefined) await this.#firstRow(FIRST_ROW_WAIT_MS);
+    // A fresh child (started or restarted) prints its first row at once: wait for it briefly.
+    if (this.#rows === 0 && this.#child !== undefined) await this.#firstRow(FIRST_ROW_WAIT_MS);
     if (this.#fatal) throw this.#fatal;
     if (this.#fault) throw this.#fault;
     if (this.#rows === 0) {
