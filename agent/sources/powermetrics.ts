@@ -186,10 +186,10 @@ export class PowermetricsSource implements Source {
       return this.#fromStream(await readReplayFile(SOURCE, this.#ctx.replayDir, powermetricsModule.replayFile), 'replay file');
     }
     if (this.#once !== undefined) return this.#fromStream(await this.#once, 'powermetrics output');
-    if (this.#child === undefined) {
-      throw this.#lastError ?? new SourceError(SOURCE, 'failed', 'powermetrics is not running (the source was stopped)');
-    }
-    if (this.#latest === undefined || Date.now() - this.#latestAt > HANG_INTERVALS * this.#intervalMs) {
+    const fresh = this.#latest !== undefined && Date.now() - this.#latestAt <= HANG_INTERVALS * this.#intervalMs;
+    if (this.#child === undefined || !fresh || this.#latest === undefined) {
+      if (this.#lastError !== undefined) throw this.#lastError;
+      if (this.#child === undefined) throw new SourceError(SOURCE, 'failed', 'powermetrics is not running (the source was stopped)');
       throw new SourceError(SOURCE, 'timeout', this.#latest === undefined
         ? `powermetrics has not sent its first sample yet (it comes one interval, ${this.#intervalMs} ms, after start)`
         : `powermetrics sent no sample for ${HANG_INTERVALS} intervals (${HANG_INTERVALS * this.#intervalMs} ms)`);
@@ -239,6 +239,7 @@ export class PowermetricsSource implements Source {
     this.#latest = sample;
     this.#latestAt = Date.now();
     this.#failures = 0;
+    this.#lastError = undefined;
   }
 
   #oversize(bytes: number): void {
