@@ -90,7 +90,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     endpoint: settings.endpoint,
     spoolDir: spool.dir,
     minBackoffMs: Math.min(1000, config.interval),
-    maxBackoffMs: Math.min(60_000, Math.max(5000, config.interval)),
+    // Retry about once per interval at worst, sooner for long intervals: a collector back up is used within seconds.
+    maxBackoffMs: Math.min(60_000, Math.max(config.interval, Math.min(5000, 5 * config.interval))),
   });
 
   const [resource] = await Promise.all([

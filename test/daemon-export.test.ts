@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { catScript, makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
-import { AgentProcess, until } from './otlp/agent-process.js';
-import { IOREG_FIXTURE, makeBundle } from './otlp/bundle.js';
-import { OtlpReceiver, type ReceivedPoint } from './otlp/receiver.js';
+import { until } from './otlp/agent-process.js';
+import { pointsNamed, startAgent } from './otlp/daemon.js';
+import { OtlpReceiver } from './otlp/receiver.js';
 import { uuidV5 } from '../agent/resource.js';
 import { VERSION } from '../agent/version.js';
 
@@ -14,38 +10,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-interface Started {
-  agent: AgentProcess;
-  stateDir: string;
-}
-
-/** Starts the daemon on the M1 Pro replay bundle, exporting every 200 ms to `endpoint`. */
-export function startAgent(endpoint: string, opts: { stateDir?: string; env?: NodeJS.ProcessEnv; args?: string[]; fakes?: FakeBin } = {}): Started {
-  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'macos-agent-state-'));
-  const fakes = opts.fakes ?? makeFakeBin({ ioreg: catScript(IOREG_FIXTURE) });
-  const bundle = makeBundle();
-  const agent = new AgentProcess([
-    '--replay', bundle, '--interval', '200ms', '--endpoint', endpoint,
-    '--set', 'sources.powermetrics.enabled=false', '--set', 'sources.iostat.enabled=false', '--set', 'sources.smc.enabled=false',
-    ...(opts.args ?? []),
-  ], { PATH: fakes.path, MACOS_AGENT_STATE_DIR: stateDir, ...opts.env });
-  cleanups.push(() => {
-    agent.kill();
-    fakes.cleanup();
-    rmSync(bundle, { recursive: true, force: true });
-  });
-  return { agent, stateDir };
-}
-
-function pointsNamed(points: readonly ReceivedPoint[], name: string): ReceivedPoint[] {
-  return points.filter((p) => p.name === name);
-}
-
 describe('the daemon exports over OTLP/gRPC', () => {
   it('sends the replayed capture and its own telemetry, with the Mac as the resource, and stops cleanly on SIGTERM', async () => {
     const receiver = await OtlpReceiver.start();
     cleanups.push(() => receiver.kill());
-    const { agent } = startAgent(`http://127.0.0.1:${receiver.port}`);
+    const { agent, cleanup } = startAgent(`http://127.0.0.1:${receiver.port}`);
+    cleanups.push(cleanup);
     await until(() => receiver.accepted().length >= 3, 15_000, 'three exports');
     const stopped = await agent.stop();
     expect(stopped.code).toBe(0);
@@ -80,6 +50,19 @@ describe('the daemon exports over OTLP/gRPC', () => {
 
     const exports = pointsNamed(points, 'macos.agent.export.requests');
     expect(exports.some((p) => p.attributes['macos.agent.export.outcome'] === 'success' && p.value >= 1)).toBe(true);
+
+    const memory = pointsNamed(points, 'system.memory.usage');
+    expect(memory[0]).toMatchObject({ unit: 'By', type: 'sum', monotonic: false, temporality: 'AGGREGATION_TEMPORALITY_CUMULATIVE' });
+    const lastCycle = memory.at(-1)!.timeUnixNano;
+    const byState = Object.fromEntries(memory.filter((p) => p.timeUnixNano === lastCycle).map((p) => [p.attributes['system.memory.state'], p.value]));
+    // vm_stat of the M1 Pro capture: 16384-byte pages.
+    expect(byState).toEqual({
+      free: 6472 * 16384, active: 730051 * 16384, inactive: 710941 * 16384,
+      speculative: 18210 * 16384, wired: 165932 * 16384, compressed: 424276 * 16384,
+    });
+    const pageins = pointsNamed(points, 'system.paging.operations').filter((p) => p.attributes['system.paging.direction'] === 'in');
+    expect(pageins[0]).toMatchObject({ unit: '{operation}', type: 'sum', monotonic: true, temporality: 'AGGREGATION_TEMPORALITY_CUMULATIVE', value: 21634062 });
+    expect(pointsNamed(points, 'system.memory.limit')[0]).toMatchObject({ unit: 'By', value: 34359738368 });
 
     const queue = pointsNamed(points, 'macos.agent.export.queue.size');
     expect(queue.every((p) => p.value === 0 && p.unit === '{batch}')).toBe(true);

@@ -214,7 +214,8 @@ export class ExportPipeline {
     }
     if (!result.retryable) {
       this.#o.telemetry.recordExport('failure');
-      this.#o.log.error({ status: result.status, points: f.batch.points }, `collector refused a batch as invalid (${result.status ?? 'error'}): ${result.message}; its ${f.batch.points} points are dropped`);
+      const level = this.#drops.has('rejected') ? 'debug' : 'error';
+      this.#o.log[level]({ status: result.status, points: f.batch.points }, `collector refused a batch as invalid (${result.status ?? 'error'}): ${result.message}; its ${f.batch.points} points are dropped`);
       if (f.queued) this.#o.queue.reject(f.queued);
       else this.recordDrop('rejected', f.batch.points);
       return true;
