@@ -185,7 +185,7 @@ export const METRICS = {
   },
   smcDroppedReadings: {
     name: 'macos.smc.readings.dropped', unit: '{reading}', kind: 'counter', attributes: [A.hwId, A.dropReason], source: 'smc',
-    description: 'SMC readings dropped as implausible (sentinel or out of the plausibility window) since the agent started.',
+    description: 'SMC readings not exported since the agent started, by reason: below_min, above_max, not_a_number (sentinels and glitches outside the plausibility window), unreadable (the key vanished or the read failed), undecodable (unknown type or size).',
   },
 
   // --- the agent itself -------------------------------------------------------------------------
