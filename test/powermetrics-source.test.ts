@@ -270,6 +270,8 @@ describe('powermetrics source, once mode and replay', () => {
     expect(value(points, 'gpuFrequency', { 'hw.id': 'gpu' })).toBeCloseTo(458.421e6, 0);
     expect(value(points, 'hwPower', { 'hw.id': 'gpu' })).toBeCloseTo(0.126 / 5.0091785, 9);
     expect(h.runs()).toEqual([]);
+    // A daemon replaying the bundle sees the same values every cycle.
+    expect(await h.source.collect()).toEqual(points);
   });
 
   it('replay of a file with no readable document is a parse error, each bad document counted', async () => {

@@ -8,7 +8,7 @@ import { readReplayFile, runCommand } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 
 // powermetrics runs as one long-lived child writing a plist document per interval, separated by
-// NUL bytes. Supervision, documented for users in the README:
+// NUL bytes. Supervision:
 // - the child exits: restart after RESTART_DELAY, doubling per consecutive failure up to
 //   MAX_RESTART_DELAY (reset by the next good sample);
 // - no document within 3 intervals: the child is killed (SIGTERM, then SIGKILL) and restarted;
@@ -209,37 +209,56 @@ export class PowermetricsSource implements Source {
     await this.#once?.catch(() => undefined);
   }
 
-  /** All documents of a finished stream: energy integrated over all, points from the last. */
+  /**
+   * All documents of a finished stream (`--once` output, a replay file): energy integrated over
+   * all of them, points from the last. Read afresh on every call, so a replayed file gives the
+   * same values each cycle.
+   */
   #fromStream(stream: string, what: string): Point[] {
     const documents = splitNulDocuments(stream, this.#ctx.config.sources.powermetrics.max_document_bytes, (bytes) => this.#oversize(bytes));
-    for (const text of documents) this.#onDocument(text);
-    if (this.#latest === undefined) {
+    const energy = new EnergyTotals();
+    let last: PowermetricsSample | undefined;
+    for (const text of documents) {
+      const sample = this.#read(text);
+      if (sample === undefined) continue;
+      energy.add(sample);
+      last = sample;
+    }
+    if (last === undefined) {
       throw new SourceError(SOURCE, 'parse', documents.length === 0
         ? `${what} holds no powermetrics document`
         : `no readable powermetrics document in ${what} (${documents.length} rejected; see the log)`);
     }
-    return samplePoints(this.#latest, this.#energy.totals);
+    return samplePoints(last, energy.totals);
   }
 
+  /** A document from the live child: it becomes the latest sample and adds to the energy totals. */
   #onDocument(text: string): void {
     this.#lastDocumentAt = Date.now();
+    const sample = this.#read(text);
+    if (sample === undefined) return;
+    this.#energy.add(sample);
+    this.#latest = sample;
+    this.#latestAt = Date.now();
+    this.#failures = 0;
+    this.#lastError = undefined;
+  }
+
+  /** Parses a document, counting what it rejects; undefined when the whole document is unreadable. */
+  #read(text: string): PowermetricsSample | undefined {
     let sample: PowermetricsSample;
     try {
       sample = parsePowermetricsPlist(text);
     } catch (error) {
       const message = error instanceof PowermetricsParseError ? error.message : `powermetrics document could not be read: ${(error as Error).message}`;
       this.#parseError(new SourceError(SOURCE, 'parse', `${message} — document dropped`, { cause: error }));
-      return;
+      return undefined;
     }
     for (const r of sample.rejected) {
       this.#parseError(new SourceError(SOURCE, 'parse', `powermetrics ${r.field} = ${JSON.stringify(r.value)} rejected: ${r.reason}`), `${r.field}: ${r.reason}`);
     }
     for (const w of sample.warnings) this.#warnOnce('powermetrics-warning', `powermetrics printed "warning: ${w}" inside its output`);
-    this.#energy.add(sample);
-    this.#latest = sample;
-    this.#latestAt = Date.now();
-    this.#failures = 0;
-    this.#lastError = undefined;
+    return sample;
   }
 
   #oversize(bytes: number): void {
