@@ -2,25 +2,45 @@
 // native/smc_iokit.cc against the simulated AppleSMC (test/native/simulated_smc.cc and the
 // stand-in IOKit header), or with native/smc_unsupported.cc. And writes the simulator's key table.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SmcDumpEntry } from '../../agent/parsers/smc-dump.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
-/** Node's C headers: beside the running node, from the `node` npm package, or the system's. N-API is ABI-stable, so any recent version does. */
+/** Where node-gyp took the headers from when `npm install` built the addon (build/config.gypi). */
+function nodedirOfInstall(): string[] {
+  const config = join(REPO, 'build', 'config.gypi');
+  if (!existsSync(config)) return [];
+  const m = /"nodedir": "([^"]+)"/.exec(readFileSync(config, 'utf8'));
+  return m === null ? [] : [join(m[1]!, 'include', 'node')];
+}
+
+/** node-gyp's downloaded headers, newest version first. */
+function nodeGypCaches(): string[] {
+  const caches = [join(homedir(), '.cache', 'node-gyp'), join(homedir(), 'Library', 'Caches', 'node-gyp')];
+  return caches.filter((c) => existsSync(c)).flatMap((c) =>
+    readdirSync(c).sort((a, b) => b.localeCompare(a, undefined, { numeric: true })).map((v) => join(c, v, 'include', 'node')));
+}
+
+/**
+ * Node's C headers: the ones `npm install` built the addon with, beside the running node, in the
+ * `node` npm package, node-gyp's cache or the system's. N-API is ABI-stable, so any recent version does.
+ */
 function nodeHeaders(): string {
   const candidates = [
+    ...nodedirOfInstall(),
     join(dirname(process.execPath), '..', 'include', 'node'),
     join(REPO, 'node_modules', 'node', 'node_modules', `node-${process.platform}-${process.arch}`, 'include', 'node'),
+    ...nodeGypCaches(),
     '/usr/include/node',
     '/usr/local/include/node',
   ];
   const found = candidates.find((dir) => existsSync(join(dir, 'node_api.h')));
-  if (found === undefined) throw new Error(`no Node headers (node_api.h) in ${candidates.join(', ')}: install the nodejs headers (e.g. apt-get install libnode-dev)`);
+  if (found === undefined) throw new Error(`no Node headers (node_api.h) in ${candidates.join(', ')}: run npm install (node-gyp fetches them) or install the nodejs headers`);
   return found;
 }
 
