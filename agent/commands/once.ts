@@ -69,21 +69,21 @@ function formatValue(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
 }
 
-/** The terminal view: each source's status, then its metrics, one point per line. */
+/** The terminal view: each source's status, then its metrics, one point per line, columns aligned. */
 export function formatTable(report: OnceReport): string {
-  const lines: string[] = [];
   const resource = Object.entries(report.resource).map(([k, v]) => `${k}=${String(v)}`).join('  ');
-  lines.push(`resource  ${resource}`, '');
+  const lines: string[] = [`resource  ${resource}`, ''];
   const groups = [...report.sources.map((s) => s.name), 'agent'];
   for (const group of groups) {
     const status = report.sources.find((s) => s.name === group);
-    if (status) lines.push(status.ok ? `== ${group}: ok` : `== ${group}: FAILED — ${status.error ?? 'no data'}`);
-    else lines.push(`== ${group} (the agent itself)`);
-    for (const m of report.metrics.filter((x) => SPEC_BY_NAME.get(x.name)?.source === group)) {
-      for (const p of m.points) {
-        lines.push(`   ${`${m.name}${formatAttributes(p.attributes)}`.padEnd(72)} ${formatValue(p.value).padStart(14)} ${m.unit}`);
-      }
-    }
+    if (status === undefined) lines.push(`== ${group} (the agent itself)`);
+    else lines.push(status.ok ? `== ${group}: ok` : `== ${group}: no data — ${status.error ?? 'nothing collected'}`);
+    const rows = report.metrics
+      .filter((m) => SPEC_BY_NAME.get(m.name)?.source === group)
+      .flatMap((m) => m.points.map((p) => [`${m.name}${formatAttributes(p.attributes)}`, formatValue(p.value), m.unit] as const));
+    const width = Math.max(0, ...rows.map(([label]) => label.length));
+    const valueWidth = Math.max(0, ...rows.map(([, value]) => value.length));
+    for (const [label, value, unit] of rows) lines.push(`   ${label.padEnd(width)}  ${value.padStart(valueWidth)} ${unit}`);
     lines.push('');
   }
   return lines.join('\n');
