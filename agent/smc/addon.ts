@@ -48,12 +48,12 @@ function loadAddon(addonPath: string | undefined): SmcAddon {
   if (path === undefined) {
     if (process.platform !== 'darwin') throw new SourceError('smc', 'missing', SMC_ONLY_ON_MACOS);
     throw new SourceError('smc', 'missing',
-      `the SMC addon is not built (no ${ADDON_CANDIDATES[1]}): run "npm rebuild macos-agent" (it needs the Xcode command line tools: xcode-select --install)`);
+      `the SMC addon is not built (no ${ADDON_CANDIDATES[1]}): run "npm rebuild" in the macos-agent folder (it needs the Xcode command line tools: xcode-select --install)`);
   }
   try {
     return createRequire(import.meta.url)(path) as SmcAddon;
   } catch (error) {
-    throw new SourceError('smc', 'failed', `cannot load the SMC addon ${path}: ${(error as Error).message} — rebuild it with "npm rebuild macos-agent"`, { cause: error });
+    throw new SourceError('smc', 'failed', `cannot load the SMC addon ${path}: ${(error as Error).message} — rebuild it with "npm rebuild" in the macos-agent folder`, { cause: error });
   }
 }
 
