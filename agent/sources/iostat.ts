@@ -22,9 +22,12 @@ import { SourceError, type Source, type SourceContext, type SourceModule } from 
 
 export const IOSTAT_COMMAND = 'iostat';
 export const IOSTAT_ONCE_ARGS: readonly string[] = ['-I', '-C', '-U', '-n', '99', '-c', '2', '-w', '1'];
+/** iostat's -w takes whole seconds, at least 1. */
+function iostatSeconds(intervalMs: number): number {
+  return Math.max(1, Math.round(intervalMs / 1000));
+}
 export function iostatStreamArgs(intervalMs: number): string[] {
-  // iostat takes whole seconds (at least 1).
-  return ['-I', '-C', '-U', '-n', '99', '-w', String(Math.max(1, Math.round(intervalMs / 1000)))];
+  return ['-I', '-C', '-U', '-n', '99', '-w', String(iostatSeconds(intervalMs))];
 }
 const REPLAY_FILE = 'iostat.txt';
 const ONCE_TIMEOUT_MS = 5000;
@@ -105,18 +108,18 @@ class IostatSource implements Source {
   }
 
   async start(): Promise<void> {
-    if (!this.#streaming || this.#child !== undefined) return;
+    if (!this.#streaming || this.#watchdog !== undefined) return;
     this.#stopping = false;
     this.#spawn();
-    const silenceMs = 3 * Math.max(1000, this.#intervalMs);
-    this.#watchdog = setInterval(() => this.#checkSilence(silenceMs), Math.max(1000, this.#intervalMs));
+    const rowEveryMs = iostatSeconds(this.#intervalMs) * 1000;
+    this.#watchdog = setInterval(() => this.#checkSilence(3 * rowEveryMs), rowEveryMs);
     this.#watchdog.unref();
   }
 
   async collect(): Promise<Point[]> {
     if (!this.#streaming) return this.#collectOnce();
     if (this.#fatal) throw this.#fatal;
-    if (this.#child === undefined && this.#restartTimer === undefined) await this.start();
+    if (this.#watchdog === undefined) await this.start();
     // A fresh child (started or restarted) prints its first row at once: wait for it briefly.
     if (this.#rows === 0 && this.#child !== undefined) await this.#firstRow(FIRST_ROW_WAIT_MS);
     if (this.#fatal) throw this.#fatal;
