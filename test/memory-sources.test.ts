@@ -208,6 +208,30 @@ describe('macos-agent --once end to end', () => {
     expect(Object.keys(v).filter((k) => k.startsWith('system.cpu'))).toEqual([]);
   });
 
+  it('`capture DIR` records what the sources run, and `--once --replay DIR` reads it back', async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'macos-agent-capture-'));
+    const bundle = join(tmp, 'bundle');
+    const iostatArgs = join(tmp, 'iostat.args');
+    fakes = makeFakeBin({
+      iostat: `#!/bin/sh\necho "$@" > '${iostatArgs}'\nexec cat '${fixture('iostat/handmade-I-C-U-2disks-stream.txt')}'\n`,
+      vm_stat: catScript(fixture('vm_stat/intel-macos10.15-era-facter.txt')),
+      sysctl: catScript(fixture('sysctl/intel-i7-4980HQ-sysctl-hw-machdep-ohai.txt')),
+    });
+    const captured = await runCli(['capture', bundle], { PATH: fakes.path });
+    expect(captured.stdout).toMatch(/wrote .*iostat\.txt/);
+    expect(readFileSync(iostatArgs, 'utf8')).toBe('-I -C -U -n 99 -c 2 -w 1\n');
+    expect(readFileSync(join(bundle, 'vm_stat.txt'), 'utf8')).toBe(readFileSync(fixture('vm_stat/intel-macos10.15-era-facter.txt'), 'utf8'));
+    const r = await runCli(['--once', '--json', '--replay', bundle, ...ONLY_OURS]);
+    expect(r.code).toBe(0);
+    expect(values(JSON.parse(r.stdout) as OnceJson, OURS)).toMatchObject({
+      'system.disk.operations{system.device=disk0}': 5348572,
+      'system.disk.io{system.device=disk6}': 4036294083,
+      'system.cpu.utilization{cpu.mode=idle}': 0.93,
+      'system.memory.usage{system.memory.state=free}': 5590519808,
+      'system.memory.limit': 17179869184,
+    });
+  });
+
   it('on this Linux machine without fakes, says the commands are missing and exits 3', async () => {
     const r = await runCli(['--once', '--json'], { PATH: '/usr/bin:/bin' });
     const report = JSON.parse(r.stdout) as OnceJson;
