@@ -179,12 +179,12 @@ describe('vm_stat bad input (handmade)', () => {
     expect(vmStatPoints(sample).points).toEqual(vmStatPoints(parseVmStat(read('m1pro-ansible-fixture.txt'))).points);
   });
 
-  it('absurd values (beyond 2^53 pages, or bytes) are rejected with a reason; the rest stands', () => {
+  it('absurd values (a count beyond 2^53, or more than 1 PiB of memory) are rejected with a reason; the rest stands', () => {
     const sample = parseVmStat(read('handmade-absurd-value.txt'));
     expect(sample.fields.free).toBeUndefined();
     expect(sample.malformed).toEqual([{ line: 'Pages free:                   99999999999999999.', reason: 'absurd value 99999999999999999 (beyond 2^53)' }]);
     const { points, rejected } = vmStatPoints(sample);
-    expect(rejected).toEqual(['absurd active: 549755813888 pages of 16384 bytes is beyond 2^53 bytes']);
+    expect(rejected).toEqual(['absurd active: 549755813888 pages of 16384 bytes is more than 1 PiB']);
     const p = byKey(points);
     expect(p).not.toHaveProperty('memoryUsage{free}');
     expect(p).not.toHaveProperty('memoryUsage{active}');

@@ -17,6 +17,8 @@ export const VM_STAT_ARGS: readonly string[] = [];
 const REPLAY_FILE = 'vm_stat.txt';
 const TIMEOUT_MS = 5000;
 const MAX_LOGGED = 100;
+/** No Mac has 1 PiB of memory (the largest have 512 GB): a page count worth more is not memory. */
+const MAX_PLAUSIBLE_BYTES = 2 ** 50;
 
 const MEMORY_STATES: readonly [VmStatField, string][] = [
   ['free', 'free'], ['active', 'active'], ['inactive', 'inactive'], ['speculative', 'speculative'],
@@ -31,7 +33,7 @@ const FAULT_TYPES: readonly [VmStatField, string][] = [
 
 export interface VmStatPoints {
   readonly points: Point[];
-  /** Values that could not become points (a byte count beyond 2^53), each with the reason. */
+  /** Values that could not become points (more than 1 PiB of memory), each with the reason. */
   readonly rejected: string[];
 }
 
@@ -44,8 +46,8 @@ export function vmStatPoints(sample: VmStatSample): VmStatPoints {
     const pages = f[field];
     if (pages === undefined) return undefined;
     const b = pages * sample.pageSize;
-    if (!Number.isSafeInteger(b)) {
-      rejected.push(`absurd ${field}: ${pages} pages of ${sample.pageSize} bytes is beyond 2^53 bytes`);
+    if (!Number.isSafeInteger(b) || b > MAX_PLAUSIBLE_BYTES) {
+      rejected.push(`absurd ${field}: ${pages} pages of ${sample.pageSize} bytes is more than 1 PiB`);
       return undefined;
     }
     return b;
