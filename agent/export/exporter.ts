@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import {
   convertLegacyOtlpGrpcOptions,
@@ -88,9 +89,10 @@ export function parseHeaders(text: string, origin: string): Map<string, string> 
   return out;
 }
 
-function readSecretFile(path: string, key: string, what: string): Buffer {
+/** Certificates are public and may be shared system files; only the headers and the key are secrets. */
+function readConfiguredFile(path: string, key: string, what: string, secret: boolean): Buffer {
   try {
-    return readSafeFile(path, { what, secret: true });
+    return readSafeFile(path, { what, secret });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code ?? (error as Error).message;
@@ -122,7 +124,7 @@ export function loadExporterSettings(config: AgentConfig): ExporterSettings {
   const tls = url.protocol === 'https:';
   const headers = new Map<string, string>();
   if (e.headers_file !== '') {
-    const text = readSecretFile(e.headers_file, 'exporter.headers_file', 'OTLP headers file').toString('utf8');
+    const text = readConfiguredFile(e.headers_file, 'exporter.headers_file', 'OTLP headers file', true).toString('utf8');
     for (const [k, v] of parseHeaders(text, `exporter.headers_file ${e.headers_file}`)) headers.set(k, v);
   }
   if (e.headers !== '') {
@@ -136,11 +138,15 @@ export function loadExporterSettings(config: AgentConfig): ExporterSettings {
   if ((e.cert_file === '') !== (e.key_file === '')) {
     throw new ConfigError('exporter.cert_file and exporter.key_file go together (the client certificate and its private key, for mTLS) — set both or neither');
   }
-  const ca = e.ca_file !== '' ? readSecretFile(e.ca_file, 'exporter.ca_file', 'CA certificate file') : undefined;
-  const cert = e.cert_file !== '' ? readSecretFile(e.cert_file, 'exporter.cert_file', 'client certificate file') : undefined;
-  const key = e.key_file !== '' ? readSecretFile(e.key_file, 'exporter.key_file', 'client key file') : undefined;
+  const ca = e.ca_file !== '' ? readConfiguredFile(e.ca_file, 'exporter.ca_file', 'CA certificate file', false) : undefined;
+  const cert = e.cert_file !== '' ? readConfiguredFile(e.cert_file, 'exporter.cert_file', 'client certificate file', false) : undefined;
+  const key = e.key_file !== '' ? readConfiguredFile(e.key_file, 'exporter.key_file', 'client key file', true) : undefined;
   if (tls) {
     try {
+      // createSecureContext ignores a CA file without any certificate in it, so parse each file first.
+      if (ca) new X509Certificate(ca);
+      if (cert) new X509Certificate(cert);
+      if (key) createPrivateKey(key);
       createSecureContext({ ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) });
     } catch (error) {
       throw new ConfigError(`the TLS files (${given.join(', ')}) are not usable: ${(error as Error).message} — they must be PEM files, and the key must match the certificate`);
@@ -186,7 +192,7 @@ export function createOtlpSender(settings: ExporterSettings): OtlpSender {
   const metadata = createEmptyMetadata();
   for (const [k, v] of settings.headers) metadata.set(k, v);
   const credentials = settings.tls ? createSslCredentials(settings.ca, settings.key, settings.cert) : createInsecureCredentials();
-  const delegate = createOtlpGrpcExportDelegate(
+  const createDelegate = () => createOtlpGrpcExportDelegate(
     convertLegacyOtlpGrpcOptions({
       url: settings.endpoint,
       credentials,
@@ -202,6 +208,7 @@ export function createOtlpSender(settings: ExporterSettings): OtlpSender {
     'MetricsExportService',
     '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
   );
+  let delegate = createDelegate();
 
   return {
     send(batch) {
@@ -215,6 +222,13 @@ export function createOtlpSender(settings: ExporterSettings): OtlpSender {
             return;
           }
           const d = describeError(result.error);
+          if (d.code === GRPC_STATUS.UNAVAILABLE) {
+            // grpc-js backs off reconnecting for up to two minutes after a collector went away, and
+            // fails every call meanwhile; the export queue keeps its own backoff, so each retry
+            // gets a fresh channel that connects at once.
+            void delegate.shutdown().catch(() => undefined);
+            delegate = createDelegate();
+          }
           resolve({ ok: false, message: d.message, ...(d.status !== undefined ? { status: d.status } : {}), retryable: isRetryable(d.code) });
         });
       });

@@ -1,0 +1,158 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { until } from './otlp/agent-process.js';
+import { startAgent } from './otlp/daemon.js';
+import { OtlpReceiver } from './otlp/receiver.js';
+
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'macos-agent-tls-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string): string => join(dir, name);
+
+/** A test CA, a server certificate for localhost/127.0.0.1 and a client certificate, made with openssl. */
+function makeCertificates(): void {
+  const openssl = (...args: string[]): void => { execFileSync('openssl', args, { stdio: 'ignore' }); };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=macos-agent test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  for (const [name, ext] of [['server', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'], ['client', 'extendedKeyUsage=clientAuth\n']] as const) {
+    writeFileSync(file(`${name}.ext`), ext);
+    openssl('req', ...ec, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', `/CN=${name === 'server' ? 'localhost' : 'macos-agent test client'}`);
+    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
+      '-out', file(`${name}.pem`), '-days', '1', '-extfile', file(`${name}.ext`));
+    chmodSync(file(`${name}.key`), 0o600);
+  }
+}
+
+beforeAll(() => makeCertificates());
+
+describe('exporter configuration', () => {
+  it('exports over TLS to a collector that requires a client certificate (mTLS), configured by the OTEL_* variables', async () => {
+    const receiver = await OtlpReceiver.start({
+      tls: { ca: readFileSync(file('ca.pem')), cert: readFileSync(file('server.pem')), key: readFileSync(file('server.key')), requireClientCert: true },
+    });
+    cleanups.push(() => receiver.kill());
+    const { agent, cleanup } = startAgent('', {
+      noEndpointFlag: true,
+      env: {
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `https://localhost:${receiver.port}`,
+        OTEL_EXPORTER_OTLP_CERTIFICATE: file('ca.pem'),
+        OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: file('client.pem'),
+        OTEL_EXPORTER_OTLP_CLIENT_KEY: file('client.key'),
+      },
+    });
+    cleanups.push(cleanup);
+    await until(() => receiver.accepted().length >= 2, 15_000, 'two exports over TLS');
+    expect((await agent.stop()).code).toBe(0);
+    expect(receiver.points().some((p) => p.name === 'system.memory.usage')).toBe(true);
+    expect((await agent.waitForLog('macos-agent started'))['tls']).toBe(true);
+  });
+
+  it('keeps its batches when the collector refuses the TLS handshake for want of a client certificate', async () => {
+    const receiver = await OtlpReceiver.start({
+      tls: { ca: readFileSync(file('ca.pem')), cert: readFileSync(file('server.pem')), key: readFileSync(file('server.key')), requireClientCert: true },
+    });
+    cleanups.push(() => receiver.kill());
+    const { agent, cleanup } = startAgent(`https://localhost:${receiver.port}`, { env: { OTEL_EXPORTER_OTLP_CERTIFICATE: file('ca.pem') } });
+    cleanups.push(cleanup);
+    await agent.waitForLog(/^export to \S+ failed/);
+    const stopped = await agent.stop();
+    expect(stopped.code).toBe(0);
+    expect(receiver.accepted()).toEqual([]);
+    expect((await agent.waitForLog('macos-agent stopped'))['queued_batches']).toBeGreaterThan(0);
+  });
+
+  it('sends the headers of the headers file and OTEL_EXPORTER_OTLP_HEADERS, and never logs their values', async () => {
+    const receiver = await OtlpReceiver.start();
+    cleanups.push(() => receiver.kill());
+    writeFileSync(file('headers'), '# tenant credentials\nauthorization=Bearer file-secret-7f3a9\nx-tenant=render-farm\n', { mode: 0o600 });
+    const { agent, cleanup } = startAgent('', {
+      noEndpointFlag: true,
+      args: ['--log-level', 'trace', '--set', `exporter.headers_file=${file('headers')}`],
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://127.0.0.1:${receiver.port}`,
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=env-secret-c41d%2Fe',
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
+        OTEL_SERVICE_NAME: 'build-farm-agent',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=ci,team=render%20farm',
+      },
+    });
+    cleanups.push(cleanup);
+    await until(() => receiver.accepted().length >= 2, 15_000, 'two exports');
+    expect((await agent.stop()).code).toBe(0);
+
+    expect(receiver.accepted()[0]!.metadata).toMatchObject({
+      'authorization': 'Bearer file-secret-7f3a9',
+      'x-tenant': 'render-farm',
+      'x-api-key': 'env-secret-c41d/e',
+    });
+    expect(receiver.points()[0]!.resource).toMatchObject({
+      'service.name': 'build-farm-agent',
+      'deployment.environment.name': 'ci',
+      'team': 'render farm',
+    });
+    const started = await agent.waitForLog('macos-agent started');
+    expect(started['compression']).toBe('none');
+    expect(started['header_names']).toEqual(['authorization', 'x-tenant', 'x-api-key']);
+    expect(agent.output).not.toContain('file-secret');
+    expect(agent.output).not.toContain('env-secret');
+  });
+});
+
+describe('a bad exporter setting stops the agent at start with exit code 2 and says what to fix', () => {
+  const env = { MACOS_AGENT_STATE_DIR: join(dir, 'state') };
+
+  it('rejects an endpoint with a path (an OTLP/HTTP URL)', async () => {
+    const r = await runCli(['--endpoint', 'http://127.0.0.1:4318/v1/metrics'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('exporter.endpoint');
+    expect(r.stderr).toContain('OTLP/gRPC takes no path');
+  });
+
+  it('rejects an endpoint without a scheme, naming the variable it came from', async () => {
+    const r = await runCli([], { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector.local:4317' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('exporter.endpoint (from OTEL_EXPORTER_OTLP_ENDPOINT)');
+  });
+
+  it('rejects a certificate file it cannot read', async () => {
+    const r = await runCli(['--endpoint', 'https://localhost:4317'], { ...env, OTEL_EXPORTER_OTLP_CERTIFICATE: join(dir, 'missing-ca.pem') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cannot read exporter.ca_file ${join(dir, 'missing-ca.pem')}: ENOENT`);
+  });
+
+  it('rejects a certificate file that is not a PEM certificate', async () => {
+    writeFileSync(file('garbage.pem'), 'not a certificate\n');
+    const r = await runCli(['--endpoint', 'https://localhost:4317', '--set', `exporter.ca_file=${file('garbage.pem')}`], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('TLS files (exporter.ca_file) are not usable');
+  });
+
+  it('rejects TLS files with a plaintext endpoint rather than silently ignoring them', async () => {
+    const r = await runCli(['--endpoint', 'http://localhost:4317', '--set', `exporter.ca_file=${file('ca.pem')}`], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('use https://localhost:4317');
+  });
+
+  it('rejects a client certificate without its key', async () => {
+    const r = await runCli(['--endpoint', 'https://localhost:4317', '--set', `exporter.cert_file=${file('client.pem')}`], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('exporter.cert_file and exporter.key_file go together');
+  });
+
+  it('rejects a malformed header without echoing it', async () => {
+    const r = await runCli([], { ...env, OTEL_EXPORTER_OTLP_HEADERS: 'Bearer-only-secret-9d2' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('a header must be name=value');
+    expect(r.stderr).not.toContain('secret-9d2');
+  });
+});
