@@ -1,0 +1,326 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SERVICE_LABEL } from '../agent/service/label.js';
+import { makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
+import { REPO } from './helpers/cli.js';
+
+const SCRIPT = join(REPO, 'scripts', 'install.sh');
+const FAKE_LAUNCHCTL = join(import.meta.dirname, 'fixtures', 'service', 'fake-launchctl.mjs');
+
+/** The commands the script uses besides the fakes, linked into one folder so PATH holds nothing else (no node, no npm). */
+const TOOLS = ['bash', 'sh', 'env', 'cat', 'cp', 'mv', 'rm', 'ln', 'mkdir', 'rmdir', 'mktemp', 'chmod', 'chown', 'sed', 'grep', 'find', 'head', 'dirname', 'sysctl'];
+
+interface Sandbox {
+  readonly root: string;
+  readonly prefix: string;
+  readonly from: string;
+  readonly fakes: FakeBin;
+  readonly tools: string;
+  run(args: readonly string[], env?: NodeJS.ProcessEnv, opts?: { node?: boolean }): Promise<{ code: number; stdout: string; stderr: string }>;
+  launchctlCalls(): string[][];
+  npmCalls(): string[];
+  tree(): string[];
+}
+
+let box: Sandbox;
+
+/** The package as a checkout that has run `npm install` holds it: sources to copy and a built dist/. */
+function packageSource(dir: string, built: boolean): void {
+  for (const item of ['package.json', 'package-lock.json', 'launchd', 'binding.gyp', 'native']) {
+    if (existsSync(join(REPO, item))) cpSync(join(REPO, item), join(dir, item), { recursive: true });
+  }
+  if (built) {
+    cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
+  } else {
+    mkdirSync(join(dir, 'agent'));
+    writeFileSync(join(dir, 'agent', 'cli.ts'), '');
+    writeFileSync(join(dir, 'tsconfig.json'), '{}');
+  }
+}
+
+function listTree(root: string, skip: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      const rel = relative(root, path);
+      if (skip.some((s) => rel === s || rel.startsWith(`${s}/`))) continue;
+      const st = lstatSync(path);
+      if (st.isSymbolicLink()) out.push(`${rel} -> ${readlinkSync(path)}`);
+      else if (st.isDirectory()) {
+        out.push(`${rel}/`);
+        if (name !== 'node_modules' && name !== 'dist') walk(path);
+      } else out.push(`${rel} ${(st.mode & 0o777).toString(8)}`);
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+beforeEach(() => {
+  const root = mkdtempSync(join(tmpdir(), 'macos-agent-install-'));
+  const from = join(root, 'src');
+  mkdirSync(from);
+  packageSource(from, true);
+  const tools = join(root, 'tools');
+  mkdirSync(tools);
+  for (const tool of TOOLS) {
+    const at = execFileSync('/bin/sh', ['-c', `command -v ${tool} || true`]).toString().trim();
+    if (at !== '') symlinkSync(at, join(tools, tool));
+  }
+  mkdirSync(join(root, 'node-bin'));
+  symlinkSync(process.execPath, join(root, 'node-bin', 'node'));
+  const fakes = makeFakeBin({
+    uname: '#!/bin/sh\ncase "$1" in -s) echo Darwin ;; -m) echo "${FAKE_ARCH:-arm64}" ;; *) echo Darwin ;; esac\n',
+    sw_vers: '#!/bin/sh\necho "${FAKE_MACOS:-14.6.1}"\n',
+    id: '#!/bin/sh\necho "${FAKE_UID:-0}"\n',
+    'xcode-select': '#!/bin/sh\necho /Library/Developer/CommandLineTools\n',
+    launchctl: `#!/bin/sh\nexec '${process.execPath}' '${FAKE_LAUNCHCTL}' "$@"\n`,
+    // npm as the script uses it: `ci` gets the dependencies (here: the repo's, already installed),
+    // `run build` compiles (here: the repo's dist/). Each call is recorded with its folder.
+    npm: [
+      '#!/bin/sh',
+      `echo "$(pwd) $*" >> '${join(root, 'npm-calls.txt')}'`,
+      '[ -z "$FAKE_NPM_FAIL" ] || { echo "npm error code E404" >&2; exit 1; }',
+      `case "$1" in ci) ln -s '${join(REPO, 'node_modules')}' node_modules ;; run) cp -R '${join(REPO, 'dist')}' dist ;; esac`,
+      '',
+    ].join('\n'),
+  });
+  mkdirSync(join(root, 'launchctl'));
+  const prefix = join(root, 'prefix');
+  box = {
+    root, prefix, from, fakes, tools,
+    run: (args, env = {}, opts = {}) => new Promise((resolve) => {
+      execFile(join(tools, 'bash'), [SCRIPT, '--prefix', prefix, '--from', from, '--state-dir', join(root, 'state'), ...args], {
+        env: {
+          PATH: [fakes.dir, ...(opts.node === false ? [] : [join(root, 'node-bin')]), tools].join(':'),
+          HOME: join(root, 'home'),
+          FAKE_LAUNCHCTL_DIR: join(root, 'launchctl'),
+          MACOS_AGENT_LAUNCHD_DIR: join(root, 'LaunchDaemons'),
+          MACOS_AGENT_NEWSYSLOG_DIR: join(root, 'newsyslog.d'),
+          ...env,
+        },
+        timeout: 60_000,
+      }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
+    }),
+    launchctlCalls: () => existsSync(join(root, 'launchctl', 'calls.jsonl'))
+      ? readFileSync(join(root, 'launchctl', 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[])
+      : [],
+    npmCalls: () => existsSync(join(root, 'npm-calls.txt')) ? readFileSync(join(root, 'npm-calls.txt'), 'utf8').trim().split('\n') : [],
+    tree: () => listTree(root, ['src', 'tools', 'node-bin', 'launchctl', 'npm-calls.txt']),
+  };
+});
+
+afterEach(() => box.fakes.cleanup());
+
+const plist = () => join(box.root, 'LaunchDaemons', `${SERVICE_LABEL}.plist`);
+const config = () => join(box.prefix, 'etc', 'macos-agent', 'config.yaml');
+
+describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, uname, id and npm)', () => {
+  it('installs the package, the command, a default config, the log folder and the running service', async () => {
+    const r = await box.run([]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(box.tree()).toEqual([
+      'LaunchDaemons/',
+      `LaunchDaemons/${SERVICE_LABEL}.plist 644`,
+      'newsyslog.d/',
+      'newsyslog.d/macos-agent.conf 644',
+      'prefix/',
+      'prefix/bin/',
+      `prefix/bin/macos-agent -> ${box.prefix}/opt/macos-agent/bin/macos-agent`,
+      'prefix/etc/',
+      'prefix/etc/macos-agent/',
+      'prefix/etc/macos-agent/config.yaml 644',
+      'prefix/opt/',
+      'prefix/opt/macos-agent/',
+      'prefix/opt/macos-agent/bin/',
+      'prefix/opt/macos-agent/bin/macos-agent 755',
+      ...(existsSync(join(REPO, 'binding.gyp')) ? ['prefix/opt/macos-agent/binding.gyp 644'] : []),
+      'prefix/opt/macos-agent/dist/',
+      'prefix/opt/macos-agent/launchd/',
+      'prefix/opt/macos-agent/launchd/config.default.yaml 644',
+      'prefix/opt/macos-agent/launchd/examples/',
+      `prefix/opt/macos-agent/launchd/examples/${SERVICE_LABEL}.system.plist 644`,
+      `prefix/opt/macos-agent/launchd/examples/${SERVICE_LABEL}.user.plist 644`,
+      'prefix/opt/macos-agent/launchd/examples/newsyslog.d/',
+      'prefix/opt/macos-agent/launchd/examples/newsyslog.d/macos-agent.conf 644',
+      ...readdirSync(join(REPO, 'launchd')).filter((f) => f.endsWith('.md')).map((f) => `prefix/opt/macos-agent/launchd/${f} 644`),
+      ...(existsSync(join(REPO, 'native')) ? ['prefix/opt/macos-agent/native/', ...readdirSync(join(REPO, 'native')).sort().map((f) => `prefix/opt/macos-agent/native/${f} 644`)] : []),
+      `prefix/opt/macos-agent/node_modules -> ${join(REPO, 'node_modules')}`,
+      'prefix/opt/macos-agent/package-lock.json 644',
+      'prefix/opt/macos-agent/package.json 644',
+      'prefix/var/',
+      'prefix/var/log/',
+      'prefix/var/log/macos-agent/',
+      'state/',
+    ].sort());
+    expect(readFileSync(config(), 'utf8')).toBe(readFileSync(join(REPO, 'launchd', 'config.default.yaml'), 'utf8'));
+    expect(box.npmCalls()).toEqual([expect.stringMatching(new RegExp(`^${box.prefix}/opt/\\.macos-agent\\.new\\.\\w+ ci --omit=dev --no-audit --no-fund$`))]);
+    expect(JSON.parse(readFileSync(join(box.prefix, 'opt', 'macos-agent', 'package.json'), 'utf8')).scripts.prepare).toBeUndefined();
+    expect(box.launchctlCalls().map((c) => c.slice(0, 2))).toEqual([
+      ['print', `system/${SERVICE_LABEL}`], ['enable', `system/${SERVICE_LABEL}`], ['bootstrap', 'system'], ['print', `system/${SERVICE_LABEL}`], ['print', `system/${SERVICE_LABEL}`],
+    ]);
+    expect(readFileSync(join(box.prefix, 'opt', 'macos-agent', 'bin', 'macos-agent'), 'utf8'))
+      .toContain(`exec ${join(box.root, 'node-bin', 'node')} ${box.prefix}/opt/macos-agent/dist/agent/cli.js "$@"`);
+    expect(readFileSync(plist(), 'utf8')).toContain(`<string>${join(box.root, 'node-bin', 'node')}</string>`);
+    expect(r.stdout).toContain('macos-agent 0.1.0 is installed and running as the system service.');
+    expect(execFileSync(join(box.prefix, 'bin', 'macos-agent'), ['--version']).toString().trim()).toBe('0.1.0');
+  });
+
+  it('upgrades in place when run again: keeps the edited config, restarts the service, leaves nothing behind', async () => {
+    expect((await box.run([])).code).toBe(0);
+    writeFileSync(config(), 'interval: 30s\n');
+    const before = box.tree();
+    const plistBefore = readFileSync(plist(), 'utf8');
+    const r = await box.run([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`config ${config()}: kept`);
+    expect(readFileSync(config(), 'utf8')).toBe('interval: 30s\n');
+    expect(readFileSync(plist(), 'utf8')).toBe(plistBefore);
+    expect(box.tree()).toEqual(before);
+    expect(box.launchctlCalls().slice(5).map((c) => c[0])).toEqual(['print', 'enable', 'kickstart', 'print', 'print']);
+  });
+
+  it('--uninstall stops and removes the service, the package and the command, and keeps config and logs', async () => {
+    expect((await box.run([])).code).toBe(0);
+    const r = await box.run(['--uninstall']);
+    expect(r.code).toBe(0);
+    expect(box.launchctlCalls().slice(5)).toEqual([['print', `system/${SERVICE_LABEL}`], ['bootout', `system/${SERVICE_LABEL}`]]);
+    expect(box.tree()).toEqual([
+      'LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'prefix/etc/', 'prefix/etc/macos-agent/', 'prefix/etc/macos-agent/config.yaml 644',
+      'prefix/opt/', 'prefix/var/', 'prefix/var/log/', 'prefix/var/log/macos-agent/', 'state/',
+    ]);
+    expect(r.stdout).toContain(`Kept: config ${config()}`);
+  });
+
+  it('--uninstall --purge also removes the config, the logs and the state folder', async () => {
+    expect((await box.run([])).code).toBe(0);
+    expect((await box.run(['--uninstall', '--purge'])).code).toBe(0);
+    expect(box.tree()).toEqual(['LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'prefix/etc/', 'prefix/opt/', 'prefix/var/', 'prefix/var/log/']);
+  });
+
+  it('--dry-run prints every action and writes nothing', async () => {
+    const before = box.tree();
+    const r = await box.run(['--dry-run']);
+    expect(r.code).toBe(0);
+    expect(box.tree()).toEqual(before);
+    expect(box.launchctlCalls()).toEqual([]);
+    expect(box.npmCalls()).toEqual([]);
+    expect(r.stdout).toContain(' ci --omit=dev --no-audit --no-fund');
+    expect(r.stdout).toContain(`would write ${config()} (the commented default, launchd/config.default.yaml)`);
+    expect(r.stdout).toContain(`would run: ${box.prefix}/bin/macos-agent service install --system --prefix ${box.prefix}`);
+  });
+
+  it('builds the TypeScript in a staging folder when the checkout has no dist/', async () => {
+    const from = join(box.root, 'src');
+    execFileSync(join(box.tools, 'rm'), ['-rf', join(from, 'dist')]);
+    packageSource(from, false);
+    const r = await box.run([]);
+    expect(r.code).toBe(0);
+    const where = (line: string): string => `${line.split(' ')[0]!.endsWith('/.build') ? 'build folder' : 'staging folder'}: ${line.slice(line.indexOf(' ') + 1)}`;
+    expect(box.npmCalls().map(where)).toEqual([
+      'build folder: ci --ignore-scripts --no-audit --no-fund', 'build folder: run build', 'staging folder: ci --omit=dev --no-audit --no-fund',
+    ]);
+    expect(existsSync(join(box.prefix, 'opt', 'macos-agent', 'dist', 'agent', 'cli.js'))).toBe(true);
+    expect(existsSync(join(box.prefix, 'opt', 'macos-agent', 'agent'))).toBe(false);
+  });
+});
+
+describe('scripts/install.sh (user mode)', () => {
+  it('installs a LaunchAgent in the gui domain of the user running it, and says powermetrics is off', async () => {
+    const r = await box.run(['--user'], { FAKE_UID: '501', MACOS_AGENT_TEST_UID: '501' });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(box.launchctlCalls().map((c) => c.slice(0, 2))).toEqual([
+      ['print', `gui/501/${SERVICE_LABEL}`], ['enable', `gui/501/${SERVICE_LABEL}`], ['bootstrap', 'gui/501'], ['print', `gui/501/${SERVICE_LABEL}`], ['print', `gui/501/${SERVICE_LABEL}`],
+    ]);
+    expect(readFileSync(plist(), 'utf8')).toContain('<string>sources.powermetrics.enabled=false</string>');
+    expect(existsSync(join(box.root, 'newsyslog.d'))).toBe(false);
+    expect(r.stdout).toContain('powermetrics is off in the user service (it needs root)');
+  });
+
+  it('refuses to run as root', async () => {
+    const r = await box.run(['--user']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the user service is a LaunchAgent in your login session: run this script without sudo');
+  });
+});
+
+describe('scripts/install.sh refuses clearly, and leaves no half-installed state', () => {
+  it('without Node.js, saying how to get it', async () => {
+    const r = await box.run([], {}, { node: false });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Node.js is not installed: macos-agent needs Node.js >= 22.15 — install it with: brew install node');
+    expect(box.tree()).toEqual([]);
+  });
+
+  it('with a Node.js that is too old', async () => {
+    const old = makeFakeBin({ node: '#!/bin/sh\necho v20.11.1\n' });
+    const r = await box.run([], { PATH: [box.fakes.dir, old.dir, box.tools].join(':') });
+    old.cleanup();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Node.js v20.11.1 at .*\/node is too old: macos-agent needs >= 22.15 — upgrade it with: brew upgrade node/);
+  });
+
+  it('on an unsupported macOS version', async () => {
+    const r = await box.run([], { FAKE_MACOS: '12.7.4' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('macOS 12.7.4 is not supported: macos-agent needs macOS 13 (Ventura) or later');
+    expect(r.stderr).toContain('step "check the platform" failed');
+    expect(box.tree()).toEqual([]);
+  });
+
+  it('in system mode without root, saying what to run', async () => {
+    const r = await box.run(['--system'], { FAKE_UID: '501' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the system service \(LaunchDaemon, runs as root so powermetrics works\) needs root: run sudo \S*install.sh --system/);
+    expect(box.tree()).toEqual([]);
+  });
+
+  it('when the dependencies fail to install: the staging folder goes, the installed version stays', async () => {
+    expect((await box.run([])).code).toBe(0);
+    const before = box.tree();
+    const r = await box.run([], { FAKE_NPM_FAIL: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('step "install dependencies and build the SMC addon" failed (exit 1)');
+    expect(box.tree()).toEqual(before);
+  });
+
+  it('when the service cannot start on a fresh install: everything written is removed', async () => {
+    const r = await box.run([], { FAKE_LAUNCHCTL_FAIL: 'enable' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('step "install and start the system service" failed');
+    expect(box.tree()).toEqual(['LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'prefix/etc/', 'prefix/opt/', 'prefix/var/', 'prefix/var/log/', 'state/']);
+  });
+});
+
+describe('scripts/install.sh', () => {
+  it('is clean under shellcheck', () => {
+    expect(execFileSync('shellcheck', [SCRIPT]).toString()).toBe('');
+  });
+
+  it('asks for the Node.js version package.json promises', () => {
+    const engines = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    const text = readFileSync(SCRIPT, 'utf8');
+    const [major, minor] = engines.replace('>=', '').split('.');
+    expect(text).toContain(`readonly MIN_NODE_MAJOR=${major}\n`);
+    expect(text).toContain(`readonly MIN_NODE_MINOR=${minor}\n`);
+  });
+
+  it('writes a default config that covers every setting with its default', async () => {
+    const { SETTINGS, loadConfig } = await import('../agent/config.js');
+    const text = readFileSync(join(REPO, 'launchd', 'config.default.yaml'), 'utf8');
+    for (const s of SETTINGS) expect(text, s.key).toContain(`# ${s.key.split('.').at(-1)!}:`);
+    expect(loadConfig({ path: join(REPO, 'launchd', 'config.default.yaml'), env: {} }).config).toEqual(loadConfig({ env: {} }).config);
+    const uncommented = text.split('\n').map((l) => l.replace(/^(\s*)# ([a-z_]+:( |$))/, '$1$2')).join('\n');
+    const dir = mkdtempSync(join(tmpdir(), 'macos-agent-config-'));
+    writeFileSync(join(dir, 'config.yaml'), uncommented);
+    const { state_dir: _fileState, ...fromFile } = loadConfig({ path: join(dir, 'config.yaml'), env: {} }).config;
+    const { state_dir: _defaultState, ...defaults } = loadConfig({ env: {} }).config;
+    expect(fromFile).toEqual(defaults);
+  });
+});
