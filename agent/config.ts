@@ -202,7 +202,8 @@ function readConfigFile(path: string, explicit: boolean): Record<string, unknown
     }
   }
   try {
-    assertSafeFile(path, { what: 'config file', secret: flat['exporter.headers'] !== undefined });
+    const headers = flat['exporter.headers'];
+    assertSafeFile(path, { what: 'config file', secret: headers !== undefined && headers !== null && headers !== '' });
   } catch (error) {
     if (error instanceof UnsafeFileError) throw new ConfigError(error.message);
     throw error;
