@@ -4,6 +4,7 @@
 #include "smc.h"
 
 #include <IOKit/IOKitLib.h>
+#include <mach/mach.h>
 
 #include <cstddef>
 #include <cstring>

@@ -14,6 +14,7 @@
 //     open-fail KRHEX                    IOServiceOpen returns KRHEX
 //   SIMULATED_SMC_LOG    file the calls are appended to
 #include <IOKit/IOKitLib.h>
+#include <mach/mach.h>
 
 #include <cstdarg>
 #include <cstdio>

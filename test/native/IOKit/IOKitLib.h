@@ -21,7 +21,6 @@ typedef const struct __CFDictionary* CFDictionaryRef;
 #define IO_OBJECT_NULL 0
 
 extern "C" {
-mach_port_t mach_task_self(void);
 CFMutableDictionaryRef IOServiceMatching(const char* name);
 io_service_t IOServiceGetMatchingService(mach_port_t mainPort, CFDictionaryRef matching);
 kern_return_t IOServiceOpen(io_service_t service, task_port_t owningTask, uint32_t type, io_connect_t* connect);
