@@ -193,6 +193,10 @@ else
 fi
 command -v npm >/dev/null 2>&1 || die "npm is not installed next to $NODE: install Node.js with npm (brew install node)"
 NPM="$(command -v npm)"
+if [ "$USER_ID" = 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && [ -z "${npm_config_cache:-}" ]; then
+  # sudo keeps the caller's HOME on macOS: without this, npm would leave root-owned files in ~/.npm.
+  export npm_config_cache=~root/.npm
+fi
 case "$NODE" in /*) ;; *) NODE="$(pwd)/$NODE" ;; esac
 
 STEP="check the package source"
