@@ -51,6 +51,18 @@ const ENTITY = /&(?:#x([0-9a-fA-F]+)|#(\d+)|(amp|lt|gt|quot|apos));/g;
 const ENTITY_AT = /&(?:#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/y;
 const NAMED_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
+/** The plist vocabulary, so that a tag's name is a shared constant rather than a new string. */
+const TAG_NAMES = ['plist', 'dict', 'key', 'array', 'string', 'integer', 'real', 'true', 'false', 'date', 'data'] as const;
+const CLOSE_TAGS: Readonly<Record<string, string>> = Object.fromEntries(TAG_NAMES.map((n) => [n, `</${n}>`]));
+
+function tagName(text: string, start: number, end: number): string {
+  const length = end - start;
+  for (const name of TAG_NAMES) {
+    if (name.length === length && text.startsWith(name, start)) return name;
+  }
+  return text.slice(start, end);
+}
+
 /** A tag as the scanner found it: `<name ...>`, `</name>` or `<name/>`. */
 interface Tag {
   readonly name: string;
@@ -62,9 +74,14 @@ interface Tag {
   readonly end: number;
 }
 
+/** The context of a dict entry's value; described with the entry's key only when an error needs it. */
+const DICT_ENTRY = '<dict> entry';
+
 class Scanner {
   readonly text: string;
   pos = 0;
+  /** The key of the dict entry whose value is being read. */
+  entryKey = '';
 
   constructor(text: string) {
     this.text = text;
@@ -72,6 +89,10 @@ class Scanner {
 
   fail(message: string, offset = this.pos): never {
     throw new PlistParseError(message, this.text, offset);
+  }
+
+  describe(context: string): string {
+    return context === DICT_ENTRY ? `${DICT_ENTRY} ${quote(this.entryKey)}` : context;
   }
 
   /** Skips whitespace and comments; returns false at the end of the text. */
@@ -118,13 +139,13 @@ class Scanner {
   readTag(context: string): Tag {
     const text = this.text;
     const start = this.pos;
-    if (start >= text.length) this.fail(`document ends inside ${context}`);
+    if (start >= text.length) this.fail(`document ends inside ${this.describe(context)}`);
     if (text.charCodeAt(start) !== 60) {
       const lt = text.indexOf('<', start);
-      this.fail(`unexpected text ${quote(text.slice(start, Math.min(lt === -1 ? text.length : lt, start + 20)))} inside ${context}`);
+      this.fail(`unexpected text ${quote(text.slice(start, Math.min(lt === -1 ? text.length : lt, start + 20)))} inside ${this.describe(context)}`);
     }
     const close = text.indexOf('>', start + 1);
-    if (close === -1) this.fail(`document ends inside a tag, inside ${context}`);
+    if (close === -1) this.fail(`document ends inside a tag, inside ${this.describe(context)}`);
     const closing = text.charCodeAt(start + 1) === 47; /* / */
     const selfClosing = !closing && text.charCodeAt(close - 1) === 47;
     const nameStart = closing ? start + 2 : start + 1;
@@ -132,9 +153,9 @@ class Scanner {
     for (let c = text.charCodeAt(nameEnd); nameEnd < close; c = text.charCodeAt(++nameEnd)) {
       if (c === 32 || c === 47 || c === 10 || c === 9 || c === 13) break;
     }
-    const name = text.slice(nameStart, nameEnd);
+    const name = tagName(text, nameStart, nameEnd);
     if (name === '' || name.startsWith('!') || name.startsWith('?')) {
-      this.fail(`unexpected ${quote(text.slice(start, Math.min(close + 1, start + 20)))} inside ${context}`);
+      this.fail(`unexpected ${quote(text.slice(start, Math.min(close + 1, start + 20)))} inside ${this.describe(context)}`);
     }
     this.pos = close + 1;
     return { name, closing, selfClosing, start, end: close + 1 };
@@ -145,7 +166,7 @@ class Scanner {
     const text = this.text;
     const lt = text.indexOf('<', this.pos);
     if (lt === -1) this.fail(`document ends inside <${name}> opened`, open.start);
-    const closeTag = `</${name}>`;
+    const closeTag = CLOSE_TAGS[name] ?? `</${name}>`;
     if (!text.startsWith(closeTag, lt)) {
       this.fail(`expected ${closeTag} to close <${name}>, found ${quote(text.slice(lt, lt + 20))}`, lt);
     }
@@ -168,9 +189,9 @@ class Scanner {
   }
 
   value(depth: number, context: string): PlistValue {
-    if (!this.skipMisc()) this.fail(`document ends inside ${context}`);
+    if (!this.skipMisc()) this.fail(`document ends inside ${this.describe(context)}`);
     const tag = this.readTag(context);
-    if (tag.closing) this.fail(`unexpected </${tag.name}> inside ${context}`, tag.start);
+    if (tag.closing) this.fail(`unexpected </${tag.name}> inside ${this.describe(context)}`, tag.start);
     return this.element(tag, depth);
   }
 
@@ -242,7 +263,8 @@ class Scanner {
         this.fail(`expected <key> inside <dict>, found <${tag.name}>`, tag.start);
       }
       const key = tag.selfClosing ? '' : this.readText('key', tag);
-      const value = this.value(depth + 1, `<dict> entry "${key}"`);
+      this.entryKey = key;
+      const value = this.value(depth + 1, DICT_ENTRY);
       if (key === '__proto__') Object.defineProperty(dict, key, { value, enumerable: true, writable: true, configurable: true });
       else dict[key] = value;
     }
