@@ -179,6 +179,20 @@ describe('vm_stat bad input (handmade)', () => {
     expect(vmStatPoints(sample).points).toEqual(vmStatPoints(parseVmStat(read('m1pro-ansible-fixture.txt'))).points);
   });
 
+  it('knows the memory-tagging fields vm_stat.c prints on FEAT_MTE2 chips (handmade lines, labels from vm_stat.c)', () => {
+    const mte = [
+      'Pages tagged', 'Pages tagged resident', 'Pages tagged compressed', 'Pages tag-storage',
+      'Pages tag-storage holding tags', 'Pages tag-storage free', 'Pages tag-storage non-tag pageable',
+      'Pages tag-storage non-tag wired', 'Bytes of compressed tags', 'Tagged compressions', 'Tagged decompressions',
+    ].map((label, i) => `${`${label}:`.padEnd(35)} ${String(i + 1).padStart(16)}.`).join('\n');
+    const sample = parseVmStat(`${read('m1pro-ansible-fixture.txt')}${mte}\n`);
+    expect([...sample.unknown]).toEqual([]);
+    expect(sample.malformed).toEqual([]);
+    expect(sample.fields.taggedPages).toBe(1);
+    expect(sample.fields.taggedDecompressions).toBe(11);
+    expect(vmStatPoints(sample).points).toEqual(vmStatPoints(parseVmStat(read('m1pro-ansible-fixture.txt'))).points);
+  });
+
   it('absurd values (a count beyond 2^53, or more than 1 PiB of memory) are rejected with a reason; the rest stands', () => {
     const sample = parseVmStat(read('handmade-absurd-value.txt'));
     expect(sample.fields.free).toBeUndefined();

@@ -43,6 +43,19 @@ export interface VmStatFields {
   /** Old OS X only: object cache hits and lookups. */
   objectCacheHits?: number;
   objectCacheLookups?: number;
+  // Memory tagging (MTE), printed only on chips with FEAT_MTE2 (vm_stat.c, system_cmds).
+  taggedPages?: number;
+  taggedResidentPages?: number;
+  taggedCompressedPages?: number;
+  tagStoragePages?: number;
+  tagStorageHoldingTags?: number;
+  tagStorageFree?: number;
+  tagStorageNonTagPageable?: number;
+  tagStorageNonTagWired?: number;
+  /** Bytes, not pages. */
+  compressedTagBytes?: number;
+  taggedCompressions?: number;
+  taggedDecompressions?: number;
 }
 
 export type VmStatField = keyof VmStatFields;
@@ -96,6 +109,17 @@ const SNAPSHOT_LABELS: Readonly<Record<string, VmStatField>> = {
   'Pageouts': 'pageouts',
   'Swapins': 'swapins',
   'Swapouts': 'swapouts',
+  'Pages tagged': 'taggedPages',
+  'Pages tagged resident': 'taggedResidentPages',
+  'Pages tagged compressed': 'taggedCompressedPages',
+  'Pages tag-storage': 'tagStoragePages',
+  'Pages tag-storage holding tags': 'tagStorageHoldingTags',
+  'Pages tag-storage free': 'tagStorageFree',
+  'Pages tag-storage non-tag pageable': 'tagStorageNonTagPageable',
+  'Pages tag-storage non-tag wired': 'tagStorageNonTagWired',
+  'Bytes of compressed tags': 'compressedTagBytes',
+  'Tagged compressions': 'taggedCompressions',
+  'Tagged decompressions': 'taggedDecompressions',
 };
 
 /** Stream column headers to fields (`spec` and `wire` are OS X 10.5's spellings). */
@@ -124,6 +148,17 @@ const STREAM_COLUMNS: Readonly<Record<string, VmStatField>> = {
   pageout: 'pageouts',
   swapins: 'swapins',
   swapouts: 'swapouts',
+  tagged: 'taggedPages',
+  'tgd-rsdnt': 'taggedResidentPages',
+  'tgd-cmprssed': 'taggedCompressedPages',
+  'tag-storage': 'tagStoragePages',
+  'tgs-tags': 'tagStorageHoldingTags',
+  'tgs-free': 'tagStorageFree',
+  'tgs-ntag-pgbl': 'tagStorageNonTagPageable',
+  'tgs-ntag-wired': 'tagStorageNonTagWired',
+  'cmprsd-tags': 'compressedTagBytes',
+  'tgd-comprs': 'taggedCompressions',
+  'tgd-dcomprs': 'taggedDecompressions',
 };
 
 /** Stream columns that vm_stat prints as the change since the previous row (after the first row). */
