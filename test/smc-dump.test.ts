@@ -1,6 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../agent/config.js';
+import { createSmcSource } from '../agent/sources/smc.js';
 import { parseSmcDump } from '../agent/parsers/smc-dump.js';
 import { dumpJson, formatDumpText, readFullDump } from '../agent/smc/dump.js';
 import { RecordedSmc } from '../agent/smc/recorded.js';
@@ -86,5 +90,35 @@ describe('parseSmcDump: bad input (hand-made)', () => {
   it('keeps a key whose bytes were cut short, without a value', () => {
     const d = parseSmcDump('[TC0P] type [sp78] 73703738 len [ 2] attr [C0] -> 26\n');
     expect(d.entries[0]).toMatchObject({ key: 'TC0P', bytes: undefined, error: '1 bytes shown for a key of 2' });
+  });
+});
+
+describe('the smc source replaying DIR/smc.txt', () => {
+  const replay = (text: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'macos-agent-smc-replay-'));
+    writeFileSync(join(dir, 'smc.txt'), text);
+    const parseErrors: Error[] = [];
+    const source = createSmcSource({
+      config: loadConfig({ env: {} }).config, mode: 'once', log: pino({ level: 'silent' }), replayDir: dir,
+      onParseError: (_s, e) => parseErrors.push(e),
+    });
+    return { source, parseErrors, dir };
+  };
+
+  it('fails with a parse error that names the file when it holds no key (hand-made garbage)', async () => {
+    const { source, dir } = replay('not an smc dump\n\u0000\u0001\n');
+    await expect(source.collect()).rejects.toMatchObject({
+      kind: 'parse',
+      message: `${dir}/smc.txt holds no SMC key line (expected a macos-agent smc dump, smcread or smc -l output)`,
+    });
+  });
+
+  it('counts lines it did not understand as a parse error and still reports the keys it read', async () => {
+    const lines = read(MBP16_1).split('\n');
+    lines.splice(10, 0, 'a line that is not a key');
+    const { source, parseErrors } = replay(lines.join('\n'));
+    const points = await source.collect();
+    expect(points.find((p) => p.metric === 'temperature' && p.attributes['hw.id'] === 'TC0P')?.value).toBe(38.1875);
+    expect(parseErrors.map((e) => e.message)).toEqual([expect.stringMatching(/smc\.txt: 1 line\(s\) not understood, first at line 11: "a line that is not a key"$/)]);
   });
 });
