@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../agent/config.js';
 import type { Point } from '../agent/metrics/catalog.js';
-import { PowermetricsSource, type PowermetricsTiming } from '../agent/sources/powermetrics.js';
+import { PowermetricsSource, samplersFor, type PowermetricsTiming } from '../agent/sources/powermetrics.js';
 import { SourceError, type RunMode } from '../agent/sources/source.js';
 import { runCli } from './helpers/cli.js';
 import { catScript, makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
@@ -241,6 +241,13 @@ describe('powermetrics source, daemon mode, through a fake powermetrics on PATH'
     const run = await until('the run', () => streaming.runs()[0]);
     await streaming.source.stop();
     expect(alive(run.pid)).toBe(false);
+  });
+});
+
+describe('samplers', () => {
+  it('leaves out ane_power on an Intel Mac, which has no Neural Engine, and keeps the rest', () => {
+    expect(samplersFor(['cpu_power', 'gpu_power', 'ane_power', 'thermal'], true)).toEqual(['cpu_power', 'gpu_power', 'thermal']);
+    expect(samplersFor(['cpu_power', 'gpu_power', 'ane_power', 'thermal'], false)).toEqual(['cpu_power', 'gpu_power', 'ane_power', 'thermal']);
   });
 });
 

@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { execa, type Result, type ResultPromise } from 'execa';
 import { point, type Point } from '../metrics/catalog.js';
 import {
@@ -74,6 +75,18 @@ export function samplePoints(sample: PowermetricsSample, energyTotals: ReadonlyM
   return points;
 }
 
+/** Samplers that exist only on Apple Silicon: an Intel Mac's powermetrics has no Neural Engine. */
+const APPLE_SILICON_SAMPLERS: ReadonlySet<string> = new Set(['ane_power']);
+
+function isIntelMac(): boolean {
+  return process.platform === 'darwin' && !(cpus()[0]?.model ?? '').startsWith('Apple');
+}
+
+/** The configured samplers this machine's powermetrics has (the default list names ane_power). */
+export function samplersFor(configured: readonly string[], intelMac: boolean): string[] {
+  return intelMac ? configured.filter((s) => !APPLE_SILICON_SAMPLERS.has(s)) : [...configured];
+}
+
 /** The arguments of the long-lived child (`daemon`) or of one short sample (`once`, `capture`). */
 export function powermetricsArgs(samplers: readonly string[], intervalMs: number, count?: number): string[] {
   return ['--samplers', samplers.join(','), '-i', String(intervalMs), ...(count !== undefined ? ['-n', String(count)] : []), '-f', 'plist'];
@@ -125,6 +138,7 @@ export class PowermetricsSource implements Source {
   readonly #ctx: SourceContext;
   readonly #timing: PowermetricsTiming;
   readonly #intervalMs: number;
+  readonly #samplers: readonly string[];
   readonly #energy = new EnergyTotals();
   readonly #splitter: NulDocumentSplitter;
   readonly #warned = new Set<string>();
@@ -148,6 +162,7 @@ export class PowermetricsSource implements Source {
     this.#ctx = ctx;
     this.#timing = { ...DEFAULT_TIMING, ...timing };
     this.#intervalMs = ctx.config.sources.powermetrics.interval;
+    this.#samplers = samplersFor(ctx.config.sources.powermetrics.samplers, isIntelMac());
     this.#splitter = new NulDocumentSplitter({
       maxDocumentBytes: ctx.config.sources.powermetrics.max_document_bytes,
       onDocument: (text) => this.#onDocument(text),
@@ -168,7 +183,7 @@ export class PowermetricsSource implements Source {
       this.#once = runCommand({
         source: SOURCE,
         command: COMMAND,
-        args: powermetricsArgs(this.#ctx.config.sources.powermetrics.samplers, ONCE_SAMPLE_MS, 1),
+        args: powermetricsArgs(this.#samplers, ONCE_SAMPLE_MS, 1),
         timeoutMs: this.#timing.onceTimeoutMs,
         replayFile: powermetricsModule.replayFile,
       }).catch((error: unknown) => {
@@ -280,7 +295,7 @@ export class PowermetricsSource implements Source {
   }
 
   #spawn(): void {
-    const args = powermetricsArgs(this.#ctx.config.sources.powermetrics.samplers, this.#intervalMs);
+    const args = powermetricsArgs(this.#samplers, this.#intervalMs);
     this.#splitter.reset();
     this.#stderr = '';
     this.#endReason = undefined;
@@ -380,7 +395,7 @@ export const powermetricsModule: SourceModule = {
       return await runCommand({
         source: SOURCE,
         command: COMMAND,
-        args: powermetricsArgs(ctx.config.sources.powermetrics.samplers, 1000, 1),
+        args: powermetricsArgs(samplersFor(ctx.config.sources.powermetrics.samplers, isIntelMac()), 1000, 1),
         timeoutMs: 10_000,
         replayFile: 'powermetrics.plist',
       });
