@@ -165,14 +165,20 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   }, SHUTDOWN_BUDGET_MS + 300).unref();
   log.info({ signal }, `${signal} received: last collection, stopping the children, flushing`);
   clearInterval(timer);
-  const withinBudget = (p: Promise<unknown>): Promise<unknown> =>
-    Promise.race([p, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
-  if (cycleRunning !== undefined) await withinBudget(cycleRunning);
-  await withinBudget(cycle());
-  await withinBudget(collection.stop());
+  const withinBudget = async (p: Promise<unknown>, maxMs: number): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((r) => { timer = setTimeout(() => r(false), Math.max(0, Math.min(maxMs, deadline - Date.now()))); });
+    const done = await Promise.race([p.then(() => true, () => true), timeout]);
+    clearTimeout(timer);
+    return done;
+  };
+  // A cycle stuck on a hanging command must not eat the time the flush needs.
+  const idle = cycleRunning === undefined || await withinBudget(cycleRunning, 1000);
+  if (idle) await withinBudget(cycle(), 1500);
+  await withinBudget(collection.stop(), 1000);
   await pipeline.flush(deadline);
-  await withinBudget(sender.shutdown());
-  await withinBudget(provider.shutdown());
+  await withinBudget(sender.shutdown(), 500);
+  await withinBudget(provider.shutdown(), 500);
   log.info({ queued_batches: queue.size, queued_points: queue.points }, queue.size > 0
     ? `macos-agent stopped; ${queue.size} undelivered batches are spooled for the next start`
     : 'macos-agent stopped; everything was delivered');
