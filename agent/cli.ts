@@ -109,6 +109,7 @@ Exit codes: 0 done (status: running); 1 failed; 3 status: not running or not ins
         home: homedir(),
         env: process.env,
         write: (t) => process.stdout.write(t),
+        writeError: (t) => process.stderr.write(t),
       });
     });
 

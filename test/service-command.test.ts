@@ -143,7 +143,7 @@ describe('macos-agent service (system mode, against a fake launchctl)', () => {
   it('says exactly what to run when not root, and changes nothing', async () => {
     const r = await runCli(['service', 'install', '--system', '--prefix', box.prefix], box.env({ MACOS_AGENT_TEST_UID: '501' }));
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`needs root — run: sudo macos-agent service install --system --prefix ${box.prefix}\n`);
+    expect(r.stderr).toContain(`needs root — run: sudo macos-agent service install --system --prefix ${box.prefix}\n`);
     expect(existsSync(plistFile())).toBe(false);
     expect(box.calls()).toEqual([]);
   });
@@ -152,7 +152,7 @@ describe('macos-agent service (system mode, against a fake launchctl)', () => {
     writeFileSync(join(box.prefix, 'etc', 'macos-agent', 'config.yaml'), 'intervall: 10s\n');
     const r = await runCli(['service', 'install', '--system', ...systemArgs()], box.env());
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/not installed: unknown key "intervall"/);
+    expect(r.stderr).toMatch(/not installed: unknown key "intervall"/);
     expect(existsSync(plistFile())).toBe(false);
   });
 
@@ -161,11 +161,11 @@ describe('macos-agent service (system mode, against a fake launchctl)', () => {
     chmodSync(config, 0o666);
     const writable = await runCli(['service', 'install', '--system', ...systemArgs()], box.env());
     expect(writable.code).toBe(1);
-    expect(writable.stdout).toContain(`config file ${config} is writable by group or others (mode 666): the root daemon refuses it — run: sudo chmod go-w '${config}'`);
+    expect(writable.stderr).toContain(`config file ${config} is writable by group or others (mode 666): the root daemon refuses it — run: sudo chmod go-w '${config}'`);
     writeFileSync(config, 'exporter:\n  headers: authorization=Bearer x\n');
     chmodSync(config, 0o644);
     const readable = await runCli(['service', 'install', '--system', ...systemArgs()], box.env());
-    expect(readable.stdout).toContain(`config file ${config} holds secrets but is readable by everyone (mode 644)`);
+    expect(readable.stderr).toContain(`config file ${config} holds secrets but is readable by everyone (mode 644)`);
     expect(existsSync(plistFile())).toBe(false);
   });
 
@@ -212,7 +212,7 @@ describe('macos-agent service (user mode)', () => {
   it('refuses to run as root', async () => {
     const r = await runCli(['service', 'install', '--user', '--prefix', box.prefix], box.env({ MACOS_AGENT_LAUNCHD_DIR: '' }));
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/the user service is a LaunchAgent in a logged-in user's session, but this runs as root/);
+    expect(r.stderr).toMatch(/the user service is a LaunchAgent in a logged-in user's session, but this runs as root/);
   });
 });
 

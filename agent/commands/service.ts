@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { newsyslogEntry, renderLaunchdPlist } from '../service/launchd-plist.js';
 import { launchctl, launchctlOrThrow, LaunchctlError, printJob, type LoadedJob } from '../service/launchctl.js';
 import type { LaunchdJobState } from '../service/launchctl-print.js';
-import { detectPrefix, packagedCliScript, serviceLayout, type ServiceLayout, type ServiceMode } from '../service/paths.js';
+import { detectPrefix, launchdPlistFile, packagedCliScript, serviceLayout, type ServiceLayout, type ServiceMode } from '../service/paths.js';
 
 export const SERVICE_ACTIONS = ['install', 'uninstall', 'status', 'restart'] as const;
 export type ServiceAction = (typeof SERVICE_ACTIONS)[number];
@@ -32,6 +32,8 @@ export interface ServiceOptions {
   readonly home: string;
   readonly env: NodeJS.ProcessEnv;
   readonly write: (text: string) => void;
+  /** Where refusals and failures go (stderr). */
+  readonly writeError: (text: string) => void;
   /** Wait between checks that a freshly started job runs (ms). */
   readonly settleMs?: number;
 }
@@ -67,7 +69,7 @@ export async function runService(opts: ServiceOptions): Promise<number> {
     }
   } catch (error) {
     if (error instanceof ServiceError || error instanceof LaunchctlError || error instanceof ConfigError) {
-      opts.write(`macos-agent service ${opts.action}: ${error.message}\n`);
+      opts.writeError(`macos-agent service ${opts.action}: ${error.message}\n`);
       return EXIT_FAILED;
     }
     throw error;
@@ -82,8 +84,7 @@ function chooseMode(opts: ServiceOptions): ServiceMode {
   if (opts.mode !== undefined) return opts.mode;
   const byUid: ServiceMode = opts.uid === 0 ? 'system' : 'user';
   if (opts.action === 'install') return byUid;
-  const installed = (['system', 'user'] as const).filter((mode) =>
-    existsSync(serviceLayout({ mode, uid: opts.uid, home: opts.home, prefix: '/', nodeBin: '/', cliScript: '/', env: opts.env }).plistFile));
+  const installed = (['system', 'user'] as const).filter((mode) => existsSync(launchdPlistFile(mode, opts.home, opts.env)));
   return installed.length === 1 ? installed[0]! : byUid;
 }
 
@@ -176,7 +177,7 @@ async function install(layout: ServiceLayout, opts: ServiceOptions): Promise<num
   const after = await waitUntilRunning(layout, opts);
   w(describeJob(layout, after));
   if (after.job?.state !== 'running') {
-    w(`the service is installed but not running: see ${layout.stderrLog}, then: ${commandLine(layout, opts, 'restart')}\n`);
+    opts.writeError(`macos-agent service install: the service is installed but not running: see ${layout.stderrLog}, then: ${commandLine(layout, opts, 'restart')}\n`);
     return EXIT_NOT_RUNNING;
   }
   if (layout.mode === 'user') w('powermetrics is off in the user service (it needs root): install the system service for power, frequency and thermal data.\n');

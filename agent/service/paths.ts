@@ -62,8 +62,6 @@ export function serviceLayout(opts: LayoutOptions): ServiceLayout {
   const env = opts.env ?? {};
   const prefix = resolve(opts.prefix);
   const domain = opts.mode === 'system' ? 'system' : `gui/${opts.uid}`;
-  const launchdDir = nonEmpty(env['MACOS_AGENT_LAUNCHD_DIR'])
-    ?? (opts.mode === 'system' ? SYSTEM_LAUNCHD_DIR : join(opts.home, 'Library', 'LaunchAgents'));
   const newsyslogDir = nonEmpty(env['MACOS_AGENT_NEWSYSLOG_DIR']) ?? NEWSYSLOG_DIR;
   const logDir = join(prefix, 'var', 'log', SERVICE_NAME);
   return {
@@ -71,7 +69,7 @@ export function serviceLayout(opts: LayoutOptions): ServiceLayout {
     label: SERVICE_LABEL,
     domain,
     serviceTarget: `${domain}/${SERVICE_LABEL}`,
-    plistFile: join(resolve(launchdDir), `${SERVICE_LABEL}.plist`),
+    plistFile: launchdPlistFile(opts.mode, opts.home, env),
     newsyslogFile: opts.mode === 'system' ? join(resolve(newsyslogDir), `${SERVICE_NAME}.conf`) : undefined,
     prefix,
     nodeBin: resolve(opts.nodeBin),
@@ -85,6 +83,13 @@ export function serviceLayout(opts: LayoutOptions): ServiceLayout {
       : join(opts.home, 'Library', 'Application Support', SERVICE_NAME))),
     pidFile: opts.mode === 'system' ? join(SYSTEM_RUN_DIR, `${SERVICE_NAME}.pid`) : undefined,
   };
+}
+
+/** Where the job's plist goes: /Library/LaunchDaemons (system) or ~/Library/LaunchAgents (user). */
+export function launchdPlistFile(mode: ServiceMode, home: string, env: NodeJS.ProcessEnv = {}): string {
+  const dir = nonEmpty(env['MACOS_AGENT_LAUNCHD_DIR'])
+    ?? (mode === 'system' ? SYSTEM_LAUNCHD_DIR : join(home, 'Library', 'LaunchAgents'));
+  return join(resolve(dir), `${SERVICE_LABEL}.plist`);
 }
 
 /** The CLI script of the package this code runs from (dist/agent/cli.js). */
