@@ -340,6 +340,16 @@ describe('macos-agent --once with powermetrics', () => {
     expect(find(report, 'hw.gpu.utilization', { 'hw.id': 'gpu' })).toBeCloseTo(0.9463218, 9);
   });
 
+  it('capture saves one short sample exactly as powermetrics wrote it, and it replays', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'macos-agent-capture-')), 'bundle');
+    const logFile = join(workDir, 'capture-runs.log');
+    await runCli(['capture', dir], { PATH: fake.path, FAKE_POWERMETRICS_CAPTURE: M1, FAKE_POWERMETRICS_LOG: logFile });
+    expect(readFileSync(join(dir, 'powermetrics.plist'), 'utf8')).toBe(`${readFileSync(M1, 'utf8')}\0`);
+    expect(readFileSync(logFile, 'utf8')).toMatch(/ --samplers cpu_power,gpu_power,ane_power,thermal -i 1000 -n 1 -f plist\n$/);
+    const replayed = JSON.parse((await runCli(['--once', '--json', '--replay', dir, ...others])).stdout) as OnceJson;
+    expect(find(replayed, 'hw.power', { 'hw.id': 'cpu' })).toBeCloseTo(0.0440773, 9);
+  });
+
   it('a root refusal fails only powermetrics; vm_stat still reports', async () => {
     const both = makeFakeBin({
       powermetrics: `#!${process.execPath}\n${readFileSync(join(import.meta.dirname, 'fakes', 'powermetrics.cjs'), 'utf8')}`,
