@@ -10,12 +10,13 @@ import { SourceError, type Source, type SourceContext, type SourceModule } from 
 
 // powermetrics runs as one long-lived child writing a plist document per interval, separated by
 // NUL bytes. Supervision:
-// - the child exits: restart after RESTART_DELAY, doubling per consecutive failure up to
-//   MAX_RESTART_DELAY (reset by the next good sample);
+// - the child exits: restart after 1 s, doubling per consecutive failure up to 60 s (reset by
+//   the next good sample);
 // - no document within 3 intervals: the child is killed (SIGTERM, then SIGKILL) and restarted;
 // - every sources.powermetrics.recycle_after (6 h by default) the child is replaced, because a
 //   long-running powermetrics grows to gigabytes;
-// - it refuses to run without root, or is not installed: said once, retried every REFUSED_RETRY.
+// - it refuses to run without root, or is not installed: said once, retried every 5 minutes.
+// The delays are DEFAULT_TIMING.
 
 const COMMAND = 'powermetrics';
 const SOURCE = 'powermetrics';
