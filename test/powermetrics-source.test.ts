@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../agent/config.js';
 import type { Point } from '../agent/metrics/catalog.js';
+import { NulDocumentSplitter } from '../agent/sources/nul-stream.js';
 import { PowermetricsSource, samplersFor, type PowermetricsTiming } from '../agent/sources/powermetrics.js';
 import { SourceError, type RunMode } from '../agent/sources/source.js';
 import { runCli } from './helpers/cli.js';
@@ -241,6 +242,37 @@ describe('powermetrics source, daemon mode, through a fake powermetrics on PATH'
     const run = await until('the run', () => streaming.runs()[0]);
     await streaming.source.stop();
     expect(alive(run.pid)).toBe(false);
+  });
+});
+
+describe('NulDocumentSplitter', () => {
+  function split(chunks: Buffer[], maxDocumentBytes = 1024) {
+    const documents: string[] = [];
+    const oversize: number[] = [];
+    let maxBuffered = 0;
+    const splitter = new NulDocumentSplitter({ maxDocumentBytes, onDocument: (d) => documents.push(d), onOversize: (n) => oversize.push(n) });
+    for (const chunk of chunks) {
+      splitter.push(chunk);
+      maxBuffered = Math.max(maxBuffered, splitter.bufferedBytes);
+    }
+    splitter.end();
+    return { documents, oversize, maxBuffered };
+  }
+
+  it('finds the same documents however the bytes are chunked, a UTF-8 character split included', () => {
+    const stream = Buffer.from('<a>é</a>\0\n<b>€</b>\0\0  \n\0<c/>', 'utf8');
+    const whole = split([stream]).documents;
+    expect(whole).toEqual(['<a>é</a>', '\n<b>€</b>', '<c/>']);
+    expect(split([...stream].map((b) => Buffer.from([b]))).documents).toEqual(whole);
+  });
+
+  it('drops a document over the limit as soon as it is too long, buffers no more than the limit, and resynchronises at the next NUL', () => {
+    const big = `<big>${'x'.repeat(3000)}</big>`;
+    const chunks = [`<ok/>\0${big.slice(0, 1500)}`, big.slice(1500), '\0<next/>\0'].map((c) => Buffer.from(c));
+    const { documents, oversize, maxBuffered } = split(chunks);
+    expect(documents).toEqual(['<ok/>', '<next/>']);
+    expect(oversize).toEqual([1500]);
+    expect(maxBuffered).toBeLessThanOrEqual(1024);
   });
 });
 
