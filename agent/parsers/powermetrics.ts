@@ -184,6 +184,7 @@ class SampleReader {
     const checkWatts = (v: number | undefined, f: Field): number | undefined =>
       v === undefined || (v >= 0 && v <= MAX_PLAUSIBLE_WATTS) ? v
         : this.reject(fieldName(f.path, f.key), f.dict[f.key]!, `power ${v} W is outside 0..${MAX_PLAUSIBLE_WATTS} W`);
+    // Without elapsed_ns the sample length is unknown; no powermetrics interval is near an hour.
     const maxJoules = MAX_PLAUSIBLE_WATTS * (elapsed ?? 3600);
     const checkJoules = (v: number | undefined, f: Field): number | undefined =>
       v === undefined || (v >= 0 && v <= maxJoules) ? v
