@@ -8,10 +8,10 @@ import { makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
 import { REPO } from './helpers/cli.js';
 
 const SCRIPT = join(REPO, 'scripts', 'install.sh');
-const FAKE_LAUNCHCTL = join(import.meta.dirname, 'fixtures', 'service', 'fake-launchctl.mjs');
+const FAKE_LAUNCHCTL = join(import.meta.dirname, 'fixtures', 'service', 'fake-launchctl.sh');
 
 /** The commands the script uses besides the fakes, linked into one folder so PATH holds nothing else (no node, no npm). */
-const TOOLS = ['bash', 'sh', 'env', 'cat', 'cp', 'mv', 'rm', 'ln', 'mkdir', 'rmdir', 'mktemp', 'chmod', 'chown', 'sed', 'grep', 'find', 'head', 'dirname', 'sysctl'];
+const TOOLS = ['bash', 'sh', 'env', 'cat', 'cp', 'mv', 'rm', 'ln', 'mkdir', 'rmdir', 'mktemp', 'chmod', 'chown', 'sed', 'grep', 'find', 'head', 'dirname', 'tr', 'sysctl'];
 
 interface Sandbox {
   readonly root: string;
@@ -78,7 +78,7 @@ beforeEach(() => {
     sw_vers: '#!/bin/sh\necho "${FAKE_MACOS:-14.6.1}"\n',
     id: '#!/bin/sh\necho "${FAKE_UID:-0}"\n',
     'xcode-select': '#!/bin/sh\necho /Library/Developer/CommandLineTools\n',
-    launchctl: `#!/bin/sh\nexec '${process.execPath}' '${FAKE_LAUNCHCTL}' "$@"\n`,
+    launchctl: `#!/bin/sh\nexec '${FAKE_LAUNCHCTL}' "$@"\n`,
     // npm as the script uses it: `ci` gets the dependencies (here: the repo's, already installed),
     // `run build` compiles (here: the repo's dist/). Each call is recorded with its folder.
     npm: [
@@ -106,8 +106,8 @@ beforeEach(() => {
         timeout: 60_000,
       }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
     }),
-    launchctlCalls: () => existsSync(join(root, 'launchctl', 'calls.jsonl'))
-      ? readFileSync(join(root, 'launchctl', 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[])
+    launchctlCalls: () => existsSync(join(root, 'launchctl', 'calls.tsv'))
+      ? readFileSync(join(root, 'launchctl', 'calls.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'))
       : [],
     npmCalls: () => existsSync(join(root, 'npm-calls.txt')) ? readFileSync(join(root, 'npm-calls.txt'), 'utf8').trim().split('\n') : [],
     tree: () => listTree(root, ['src', 'tools', 'node-bin', 'launchctl', 'npm-calls.txt']),

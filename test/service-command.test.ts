@@ -7,7 +7,7 @@ import { SERVICE_LABEL } from '../agent/service/label.js';
 import { makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
 import { runCli } from './helpers/cli.js';
 
-const FAKE_LAUNCHCTL = join(import.meta.dirname, 'fixtures', 'service', 'fake-launchctl.mjs');
+const FAKE_LAUNCHCTL = join(import.meta.dirname, 'fixtures', 'service', 'fake-launchctl.sh');
 
 interface Sandbox {
   readonly root: string;
@@ -27,7 +27,7 @@ beforeEach(() => {
   const prefix = join(root, 'prefix');
   mkdirSync(join(prefix, 'etc', 'macos-agent'), { recursive: true });
   writeFileSync(join(prefix, 'etc', 'macos-agent', 'config.yaml'), 'interval: 10s\n');
-  const fakes = makeFakeBin({ launchctl: `#!/bin/sh\nexec '${process.execPath}' '${FAKE_LAUNCHCTL}' "$@"\n` });
+  const fakes = makeFakeBin({ launchctl: `#!/bin/sh\nexec '${FAKE_LAUNCHCTL}' "$@"\n` });
   const launchdDir = join(root, 'LaunchDaemons');
   const newsyslogDir = join(root, 'newsyslog.d');
   const home = join(root, 'home');
@@ -42,8 +42,8 @@ beforeEach(() => {
       MACOS_AGENT_NEWSYSLOG_DIR: newsyslogDir,
       ...extra,
     }),
-    calls: () => existsSync(join(root, 'calls.jsonl'))
-      ? readFileSync(join(root, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[])
+    calls: () => existsSync(join(root, 'calls.tsv'))
+      ? readFileSync(join(root, 'calls.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'))
       : [],
   };
 });
