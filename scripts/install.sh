@@ -333,7 +333,7 @@ cat <<EOF
 macos-agent $VERSION is installed and running as the $MODE service.
   package  $OPT
   command  $BIN
-  config   $CONFIG ($CONFIG_NOTE)
+  config   $CONFIG: $CONFIG_NOTE
   logs     $LOGS
 EOF
 if [ "$MODE" = user ]; then

@@ -290,6 +290,18 @@ describe('scripts/install.sh refuses clearly, and leaves no half-installed state
     expect(box.tree()).toEqual(before);
   });
 
+  it('when the upgraded service cannot restart: the previous package comes back and its service runs', async () => {
+    expect((await box.run([])).code).toBe(0);
+    const before = box.tree();
+    const r = await box.run([], { FAKE_LAUNCHCTL_FAIL: 'kickstart' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('step "install and start the system service" failed');
+    expect(r.stderr).toContain('putting back what was there before');
+    expect(box.tree()).toEqual(before);
+    expect(box.launchctlCalls().slice(-3).map((c) => c[0])).toEqual(['enable', 'bootstrap', 'print']);
+    expect(readdirSync(join(box.root, 'launchctl', 'loaded'))).toEqual([`system_${SERVICE_LABEL}`]);
+  });
+
   it('when the service cannot start on a fresh install: everything written is removed', async () => {
     const r = await box.run([], { FAKE_LAUNCHCTL_FAIL: 'enable' });
     expect(r.code).toBe(1);
