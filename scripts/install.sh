@@ -182,8 +182,10 @@ if [ "$ACTION" = uninstall ]; then
 fi
 
 STEP="check Node.js"
-command -v node >/dev/null 2>&1 || die "Node.js is not installed: macos-agent needs Node.js >= $MIN_NODE_MAJOR.$MIN_NODE_MINOR — install it with: brew install node (or from https://nodejs.org), then run this script again"
-NODE="$(command -v node)"
+# sudo may drop Homebrew's bin folder from PATH: look there too.
+NODE="$(command -v node || true)"
+[ -n "$NODE" ] || [ ! -x "$PREFIX/bin/node" ] || NODE="$PREFIX/bin/node"
+[ -n "$NODE" ] || die "Node.js is not installed: macos-agent needs Node.js >= $MIN_NODE_MAJOR.$MIN_NODE_MINOR — install it with: brew install node (or from https://nodejs.org), then run this script again"
 NODE_VERSION="$("$NODE" --version)"
 if [[ "$NODE_VERSION" =~ ^v([0-9]+)\.([0-9]+)\. ]]; then
   version_at_least "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "$MIN_NODE_MAJOR" "$MIN_NODE_MINOR" \
@@ -191,8 +193,9 @@ if [[ "$NODE_VERSION" =~ ^v([0-9]+)\.([0-9]+)\. ]]; then
 else
   die "cannot read the Node.js version from $NODE --version: \"$NODE_VERSION\""
 fi
-command -v npm >/dev/null 2>&1 || die "npm is not installed next to $NODE: install Node.js with npm (brew install node)"
-NPM="$(command -v npm)"
+NPM="$(command -v npm || true)"
+[ -n "$NPM" ] || [ ! -x "$(dirname "$NODE")/npm" ] || NPM="$(dirname "$NODE")/npm"
+[ -n "$NPM" ] || die "npm is not installed next to $NODE: install Node.js with npm (brew install node)"
 if [ "$USER_ID" = 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && [ -z "${npm_config_cache:-}" ]; then
   # sudo keeps the caller's HOME on macOS: without this, npm would leave root-owned files in ~/.npm.
   export npm_config_cache=~root/.npm

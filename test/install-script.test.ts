@@ -258,6 +258,14 @@ describe('scripts/install.sh refuses clearly, and leaves no half-installed state
     expect(box.tree()).toEqual([]);
   });
 
+  it('finds Node.js in the prefix when PATH lacks it (sudo may drop /opt/homebrew/bin)', async () => {
+    mkdirSync(join(box.prefix, 'bin'), { recursive: true });
+    symlinkSync(process.execPath, join(box.prefix, 'bin', 'node'));
+    const r = await box.run(['--dry-run'], {}, { node: false });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`(${join(box.prefix, 'bin', 'node')})`);
+  });
+
   it('with a Node.js that is too old', async () => {
     const old = makeFakeBin({ node: '#!/bin/sh\necho v20.11.1\n' });
     const r = await box.run([], { PATH: [box.fakes.dir, old.dir, box.tools].join(':') });

@@ -189,7 +189,7 @@ async function install(layout: ServiceLayout, opts: ServiceOptions): Promise<num
  * code: `enable` clears a disabled override (bootstrap refuses a disabled job); a changed plist is
  * only read by a fresh bootstrap; an unchanged one is restarted so an upgrade runs its new code.
  */
-export function launchctlPlan(layout: ServiceLayout, loaded: boolean, plistChanged: boolean): string[][] {
+function launchctlPlan(layout: ServiceLayout, loaded: boolean, plistChanged: boolean): string[][] {
   const enable = ['enable', layout.serviceTarget];
   const bootstrap = ['bootstrap', layout.domain, layout.plistFile];
   if (!loaded) return [enable, bootstrap];
@@ -198,7 +198,7 @@ export function launchctlPlan(layout: ServiceLayout, loaded: boolean, plistChang
 }
 
 async function runPlanned(layout: ServiceLayout, args: readonly string[]): Promise<void> {
-  const hint = args[0] === 'bootstrap' && layout.mode === 'user'
+  const hint = layout.mode === 'user'
     ? `the user service needs a logged-in GUI session for uid ${layout.domain.slice(4)} (not only SSH); on a headless Mac install the system service`
     : `check ${layout.plistFile} with: plutil -lint ${quote(layout.plistFile)}`;
   if (args[0] !== 'bootstrap') {
