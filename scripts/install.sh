@@ -172,7 +172,12 @@ if [ "$ACTION" = uninstall ]; then
       if [ "$MODE" = system ]; then STATE_DIR="/Library/Application Support/$PACKAGE"; else STATE_DIR="$HOME/Library/Application Support/$PACKAGE"; fi
     fi
     for dir in "$ETC" "$LOGS" "$STATE_DIR"; do
-      [ ! -e "$dir" ] || run rm -rf "$dir"
+      # Only folders of our own: a mistyped --state-dir must not take anything else with it.
+      if [ "${dir##*/}" != "$PACKAGE" ]; then
+        say "kept $dir: --purge removes only folders named $PACKAGE"
+      elif [ -e "$dir" ]; then
+        run rm -rf "$dir"
+      fi
     done
     say "macos-agent removed, with its config, logs and state."
   else

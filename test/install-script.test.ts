@@ -94,7 +94,7 @@ beforeEach(() => {
   box = {
     root, prefix, from, fakes, tools,
     run: (args, env = {}, opts = {}) => new Promise((resolve) => {
-      execFile(join(tools, 'bash'), [SCRIPT, '--prefix', prefix, '--from', from, '--state-dir', join(root, 'state'), ...args], {
+      execFile(join(tools, 'bash'), [SCRIPT, '--prefix', prefix, '--from', from, '--state-dir', join(root, 'state', 'macos-agent'), ...args], {
         env: {
           PATH: [fakes.dir, ...(opts.node === false ? [] : [join(root, 'node-bin')]), tools].join(':'),
           HOME: join(root, 'home'),
@@ -157,6 +157,7 @@ describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, un
       'prefix/var/log/',
       'prefix/var/log/macos-agent/',
       'state/',
+      'state/macos-agent/',
     ].sort());
     expect(readFileSync(config(), 'utf8')).toBe(readFileSync(join(REPO, 'launchd', 'config.default.yaml'), 'utf8'));
     expect(box.npmCalls()).toEqual([expect.stringMatching(new RegExp(`^${box.prefix}/opt/\\.macos-agent\\.new\\.\\w+ ci --omit=dev --no-audit --no-fund$`))]);
@@ -192,15 +193,23 @@ describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, un
     expect(box.launchctlCalls().slice(5)).toEqual([['print', `system/${SERVICE_LABEL}`], ['bootout', `system/${SERVICE_LABEL}`]]);
     expect(box.tree()).toEqual([
       'LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'prefix/etc/', 'prefix/etc/macos-agent/', 'prefix/etc/macos-agent/config.yaml 644',
-      'prefix/opt/', 'prefix/var/', 'prefix/var/log/', 'prefix/var/log/macos-agent/', 'state/',
+      'prefix/opt/', 'prefix/var/', 'prefix/var/log/', 'prefix/var/log/macos-agent/', 'state/', 'state/macos-agent/',
     ]);
     expect(r.stdout).toContain(`Kept: config ${config()}`);
+  });
+
+  it('--purge removes only folders named macos-agent', async () => {
+    mkdirSync(join(box.root, 'precious'));
+    const r = await box.run(['--uninstall', '--purge', '--state-dir', join(box.root, 'precious')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`kept ${join(box.root, 'precious')}: --purge removes only folders named macos-agent`);
+    expect(existsSync(join(box.root, 'precious'))).toBe(true);
   });
 
   it('--uninstall --purge also removes the config, the logs and the state folder', async () => {
     expect((await box.run([])).code).toBe(0);
     expect((await box.run(['--uninstall', '--purge'])).code).toBe(0);
-    expect(box.tree()).toEqual(['LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'prefix/etc/', 'prefix/opt/', 'prefix/var/', 'prefix/var/log/']);
+    expect(box.tree()).toEqual(['LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'prefix/etc/', 'prefix/opt/', 'prefix/var/', 'prefix/var/log/', 'state/']);
   });
 
   it('--dry-run prints every action and writes nothing', async () => {
@@ -314,7 +323,7 @@ describe('scripts/install.sh refuses clearly, and leaves no half-installed state
     const r = await box.run([], { FAKE_LAUNCHCTL_FAIL: 'enable' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('step "install and start the system service" failed');
-    expect(box.tree()).toEqual(['LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'prefix/etc/', 'prefix/opt/', 'prefix/var/', 'prefix/var/log/', 'state/']);
+    expect(box.tree()).toEqual(['LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'prefix/etc/', 'prefix/opt/', 'prefix/var/', 'prefix/var/log/', 'state/', 'state/macos-agent/']);
   });
 });
 
