@@ -142,9 +142,10 @@ interface PlannedFile {
   readonly what: string;
 }
 
+/** The files install writes; a newsyslog entry that cannot be written is left out (preflight says why). */
 function plannedFiles(layout: ServiceLayout): PlannedFile[] {
   const files: PlannedFile[] = [{ path: layout.plistFile, text: renderLaunchdPlist(layout), what: 'launchd plist' }];
-  if (layout.newsyslogFile !== undefined) {
+  if (layout.newsyslogFile !== undefined && !/\s/.test(layout.logDir)) {
     files.push({ path: layout.newsyslogFile, text: newsyslogEntry(layout), what: 'newsyslog entry (log rotation)' });
   }
   return files;
