@@ -86,7 +86,7 @@ ${EXIT_CONFIG} invalid configuration or flags.`)
     .option('--node <path>', 'Node binary launchd runs (default: the one running this command)')
     .option('--state-dir <dir>', 'state folder (default: /Library/Application Support/macos-agent, or ~/Library/... in user mode)')
     .addHelpText('after', `
-Exit codes: 0 done (status: running); 1 failed; 3 status: not running or not installed.`)
+Exit codes: 0 done (status: running); 1 failed; 3 not running (status, or an install or restart whose job did not start).`)
     .action(async (action: string, cmdOpts: { system?: boolean; user?: boolean; dryRun?: boolean; prefix?: string; node?: string; stateDir?: string }) => {
       const { runService, SERVICE_ACTIONS } = await import('./commands/service.js');
       const { homedir } = await import('node:os');
