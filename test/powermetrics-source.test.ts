@@ -174,7 +174,7 @@ describe('powermetrics source, daemon mode, through a fake powermetrics on PATH'
     const h = harness({ mode: 'hang' });
     await h.source.start();
     const first = await until('the first run', () => h.runs()[0]);
-    expect((await collectError(h.source)).message).toMatch(/has not sent its first sample yet/);
+    expect(await h.source.collect()).toEqual([]);
     await until('a restart', () => h.restarts.length >= 1, 3000);
     expect(alive(first.pid)).toBe(false);
     expect(h.warnings).toContain('powermetrics sent no sample for 3 intervals (300 ms) and was killed; restarting');

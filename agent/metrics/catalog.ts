@@ -57,7 +57,7 @@ export const METRICS = {
   // --- powermetrics -----------------------------------------------------------------------------
   hwPower: {
     name: 'hw.power', unit: 'W', kind: 'gauge', attributes: [A.hwId, A.hwType], source: 'powermetrics',
-    description: 'Power drawn by a component over the last powermetrics sample (hw.id: cpu, gpu, ane, package).',
+    description: 'Power drawn by a component over the last powermetrics sample (hw.id: cpu, gpu, ane; package is their sum as powermetrics reports it, not a fourth part).',
   },
   hwEnergy: {
     name: 'hw.energy', unit: 'J', kind: 'counter', attributes: [A.hwId, A.hwType], source: 'powermetrics',

@@ -206,9 +206,10 @@ export class PowermetricsSource implements Source {
     if (this.#child === undefined || !fresh || this.#latest === undefined) {
       if (this.#lastError !== undefined) throw this.#lastError;
       if (this.#child === undefined) throw new SourceError(SOURCE, 'failed', 'powermetrics is not running (the source was stopped)');
-      throw new SourceError(SOURCE, 'timeout', this.#latest === undefined
-        ? `powermetrics has not sent its first sample yet (it comes one interval, ${this.#intervalMs} ms, after start)`
-        : `powermetrics sent no sample for ${HANG_INTERVALS} intervals (${HANG_INTERVALS * this.#intervalMs} ms)`);
+      // A fresh child's first sample comes one interval after it starts: no data yet, not a fault.
+      // A child that stays silent is the hang watchdog's to kill, and that sets #lastError.
+      if (this.#latest === undefined) return [];
+      throw new SourceError(SOURCE, 'timeout', `powermetrics sent no sample for ${HANG_INTERVALS} intervals (${HANG_INTERVALS * this.#intervalMs} ms)`);
     }
     return samplePoints(this.#latest, this.#energy.totals);
   }
