@@ -14,7 +14,7 @@ const SECTIONS = ['parse', 'spawn', 'cycle', 'daemon', 'imports'];
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
-    cycles: { type: 'string', default: '1000' },
+    cycles: { type: 'string' },
   },
 });
 const only = values.only ? values.only.split(',') : SECTIONS;
@@ -30,7 +30,7 @@ for (const section of SECTIONS.filter((s) => only.includes(s))) {
   try {
     await runNode([join(REPO, 'bench', 'lib', 'section-runner.js'), section, out], {
       cwd: REPO,
-      env: { ...process.env, BENCH_CYCLES: values.cycles },
+      env: { ...process.env, BENCH_CYCLES: values.cycles ?? process.env.BENCH_CYCLES ?? '1000' },
     });
     rows.push(...JSON.parse(readFileSync(out, 'utf8')));
     process.stderr.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);

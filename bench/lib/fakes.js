@@ -55,3 +55,31 @@ const emit = () => {
 setTimeout(emit, interval);
 `;
 }
+
+/**
+ * A streaming iostat: prints the capture's header lines at once, then one of its rows at once and
+ * one more every `-w SECONDS` (cycling through the capture's rows), `-c N` rows then exit.
+ */
+export function iostatScript(file) {
+  return `#!${process.execPath}
+const { readFileSync } = require('node:fs');
+const lines = readFileSync(${JSON.stringify(file)}, 'utf8').split('\\n').filter((l) => l.trim() !== '');
+const isRow = (l) => /^\\s*[0-9]/.test(l);
+const header = lines.filter((l) => !isRow(l));
+const rows = lines.filter(isRow);
+const args = process.argv.slice(2);
+const value = (name) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : undefined; };
+const waitMs = (value('-w') ?? 1) * 1000;
+const count = value('-c') ?? 0;
+let sent = 0;
+process.stdout.on('error', () => process.exit(0));
+process.stdout.write(header.join('\\n') + '\\n');
+const emit = () => {
+  process.stdout.write(rows[sent % rows.length] + '\\n');
+  sent++;
+  if (count > 0 && sent >= count) return;
+  setTimeout(emit, waitMs);
+};
+emit();
+`;
+}

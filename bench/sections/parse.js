@@ -22,7 +22,7 @@ const TEXT = [
 ];
 
 /** Median µs per document over `rounds` rounds of at least `minMs` each, after a warm-up. */
-function measure(fn, docs, { warmupMs = 200, minMs = 200, rounds = 7 } = {}) {
+function measure(fn, docs, { warmupMs = 150, minMs = 150, rounds = 5 } = {}) {
   let t = performance.now();
   while (performance.now() - t < warmupMs) for (const d of docs) fn(d);
   const perDoc = [];
@@ -76,7 +76,7 @@ export async function run() {
     const kb = Buffer.byteLength(docs[0]) / 1024;
     const what = `${c.chip}, ${docs.length} doc${docs.length > 1 ? 's' : ''} of ${kb.toFixed(0)} KB`;
     const add = (label, fn, extra = {}) => {
-      const us = measure(fn, docs, extra.slow ? { warmupMs: 100, minMs: 100, rounds: 5 } : undefined);
+      const us = measure(fn, docs, extra.slow ? { warmupMs: 60, minMs: 100, rounds: 3 } : undefined);
       rows.push({
         section: 'parse', label: `${label} (${what})`, value: us, unit: 'µs/doc',
         ...(extra.budget !== undefined ? { budget: extra.budget } : {}),

@@ -1,0 +1,149 @@
+// One full collection cycle with every source, as the daemon runs it: the sources (fake commands on
+// PATH, through the agent's real spawn path), the SDK collection, the series filter and the OTLP
+// protobuf encoding, plus the gzip the gRPC transport applies. Figures are the agent process's own
+// CPU (process.cpuUsage: user + system; the children's CPU is theirs, not counted) and wall time.
+// "All work" divides the process's whole CPU over the run by the cycles, so it includes what
+// happens between cycles (reading and parsing the powermetrics and iostat streams, timers, GC).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { makeBenchBundle } from '../lib/bundle.js';
+import { median } from '../lib/child.js';
+import { DIST } from '../lib/paths.js';
+
+const INTERVAL_MS = 100;
+const CYCLES = 100;
+const WARMUP_CYCLES = 20;
+const agent = (rel) => import(pathToFileURL(join(DIST, rel)).href);
+
+class CycleReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  async onShutdown() {}
+  async onForceFlush() {}
+}
+
+const cpuMs = (since) => {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1000;
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function runCycles({ bundle, replay }) {
+  const { loadConfig } = await agent('config.js');
+  const { createSources } = await agent('sources/registry.js');
+  const { Collection } = await agent('collection.js');
+  const { PointStore, registerInstruments } = await agent('metrics/instruments.js');
+  const { AgentTelemetry } = await agent('telemetry.js');
+  const { createLogger } = await agent('log.js');
+  const { encodeBatch, keepObservedSeries } = await agent('export/batch.js');
+
+  const configFile = join(bundle.dir, 'config.yaml');
+  writeFileSync(configFile, 'log_level: silent\n');
+  const config = loadConfig({ path: configFile, overrides: { interval: `${INTERVAL_MS}ms` } }).config;
+  const log = createLogger('silent');
+  const store = new PointStore();
+  const telemetry = new AgentTelemetry();
+  const sources = createSources({
+    config, mode: 'daemon', log,
+    ...(replay ? { replayDir: bundle.dir } : {}),
+    onChildRestart: (s) => telemetry.recordChildRestart(s),
+    onParseError: (s) => telemetry.recordError(s, 'parse'),
+  });
+  const collection = new Collection(sources, store, telemetry, log);
+  const reader = new CycleReader();
+  const provider = new MeterProvider({ readers: [reader] });
+  registerInstruments(provider.getMeter('macos-agent-bench'), store);
+
+  await collection.start();
+  // The streaming children send their first sample one interval after start.
+  let statuses = [];
+  for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+    statuses = await collection.collectAll();
+    if (statuses.every((s) => s.ok)) break;
+    await sleep(INTERVAL_MS);
+  }
+
+  const steps = { sources: [], sdk: [], encode: [], gzip: [], wall: [] };
+  let points = 0;
+  let bytes = 0;
+  let measuredCpu = 0;
+  const cycle = async (record) => {
+    const t0 = performance.now();
+    let c = process.cpuUsage();
+    statuses = await collection.collectAll();
+    const sourcesCpu = cpuMs(c);
+    c = process.cpuUsage();
+    const { resourceMetrics } = await reader.collect();
+    const filtered = keepObservedSeries(resourceMetrics, store);
+    const sdkCpu = cpuMs(c);
+    c = process.cpuUsage();
+    const batch = encodeBatch(filtered);
+    const encodeCpu = cpuMs(c);
+    c = process.cpuUsage();
+    const gz = batch ? gzipSync(batch.payload) : Buffer.alloc(0);
+    const gzipCpu = cpuMs(c);
+    if (record) {
+      steps.sources.push(sourcesCpu);
+      steps.sdk.push(sdkCpu);
+      steps.encode.push(encodeCpu);
+      steps.gzip.push(gzipCpu);
+      steps.wall.push(performance.now() - t0);
+      points = batch?.points ?? 0;
+      bytes = gz.length;
+    }
+  };
+  for (let i = 0; i < WARMUP_CYCLES; i++) {
+    await cycle(false);
+    await sleep(INTERVAL_MS);
+  }
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < CYCLES; i++) {
+    const next = t0 + (i + 1) * INTERVAL_MS;
+    await cycle(true);
+    await sleep(Math.max(0, next - performance.now()));
+  }
+  measuredCpu = cpuMs(c0);
+  await collection.stop();
+  await provider.shutdown();
+  return { steps, allWorkCpu: measuredCpu / CYCLES, points, bytes, statuses };
+}
+
+export async function run() {
+  const rows = [];
+  const bundle = await makeBenchBundle();
+  const pathBefore = process.env.PATH;
+  process.env.PATH = bundle.fakes.path;
+  try {
+    for (const replay of [false, true]) {
+      const how = replay ? 'replayed files (--replay, no spawn)' : 'fake commands on PATH, real spawn path';
+      const r = await runCycles({ bundle, replay });
+      const sum = (k) => median(r.steps[k]);
+      const failed = r.statuses.filter((s) => !s.ok).map((s) => `${s.name}: ${s.error}`);
+      const detail = {
+        cycles: CYCLES, intervalMs: INTERVAL_MS,
+        sourcesCpuMs: sum('sources'), sdkCollectCpuMs: sum('sdk'), encodeCpuMs: sum('encode'), gzipCpuMs: sum('gzip'),
+        points: r.points, gzipBytes: r.bytes,
+        sources: r.statuses.map((s) => ({ name: s.name, ok: s.ok, points: s.points, ...(s.error ? { error: s.error } : {}) })),
+        captures: bundle.captures,
+      };
+      rows.push({
+        section: 'cycle', label: `agent CPU per cycle, all work (${how})`, value: r.allWorkCpu, unit: 'ms CPU',
+        ...(replay ? {} : { budget: 5 }), detail,
+        ...(failed.length > 0 ? { note: `sources failing: ${failed.join('; ')}` } : {}),
+      });
+      rows.push({ section: 'cycle', label: `  of which sources (collectAll), median (${replay ? 'replay' : 'spawn'})`, value: sum('sources'), unit: 'ms CPU' });
+      rows.push({ section: 'cycle', label: `  of which SDK collect + series filter, median (${replay ? 'replay' : 'spawn'})`, value: sum('sdk'), unit: 'ms CPU' });
+      rows.push({ section: 'cycle', label: `  of which protobuf encode + gzip, median (${replay ? 'replay' : 'spawn'})`, value: sum('encode') + sum('gzip'), unit: 'ms CPU' });
+      rows.push({ section: 'cycle', label: `wall time of one cycle, median (${how})`, value: median(r.steps.wall), unit: 'ms', detail: { points: r.points } });
+    }
+  } finally {
+    process.env.PATH = pathBefore;
+    bundle.cleanup();
+  }
+  return rows;
+}

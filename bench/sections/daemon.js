@@ -1,0 +1,182 @@
+// The daemon as a user runs it: the compiled CLI, fake commands on PATH (so every source spawns
+// through its real path), exporting to a loopback OTLP/gRPC receiver. Measured from outside, as an
+// operator would: resident memory and CPU time of the agent process (its children excluded).
+//   1. start-up at the default interval: time from spawn to the first successful export, and to
+//      the first export that carries powermetrics data; then SIGTERM and the time to exit.
+//   2. BENCH_CYCLES (default 1000) cycles at a 100 ms interval (the shortest the config allows):
+//      RSS at start, after warm-up and at the end, its slope, CPU per cycle, bytes per export.
+//   3. the same, shorter, with the V8 heap flags the README recommends, for comparison.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeBenchBundle } from '../lib/bundle.js';
+import { median } from '../lib/child.js';
+import { CLI } from '../lib/paths.js';
+import { cpuMsOf, memoryOf } from '../lib/proc.js';
+import { startReceiver } from '../lib/receiver.js';
+
+const MB = 1024 * 1024;
+const CYCLES = Number(process.env.BENCH_CYCLES ?? 1000);
+const INTERVAL_MS = 100;
+/** V8 heap flags compared with the defaults: a 1 MB young generation and a 64 MB old one. */
+export const HEAP_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function startAgent({ bundle, endpoint, args = [], nodeFlags = [] }) {
+  const stateDir = join(bundle.dir, `state-${Date.now()}`);
+  mkdirSync(stateDir, { recursive: true });
+  const started = performance.timeOrigin + performance.now();
+  const child = spawn(process.execPath, [...nodeFlags, CLI, '--config', join(bundle.dir, 'config.yaml'), '--endpoint', endpoint, ...args], {
+    env: { PATH: bundle.fakes.path, HOME: bundle.dir, LANG: 'C', MACOS_AGENT_STATE_DIR: stateDir },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c) => { stderr = (stderr + c).slice(-4000); });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, at: performance.timeOrigin + performance.now() })));
+  return { child, started, exited, stderr: () => stderr };
+}
+
+async function stopAgent(agent) {
+  const t0 = performance.timeOrigin + performance.now();
+  agent.child.kill('SIGTERM');
+  const timeout = sleep(10_000).then(() => undefined);
+  const exit = await Promise.race([agent.exited, timeout]);
+  if (exit === undefined) {
+    agent.child.kill('SIGKILL');
+    return { exitMs: null, code: null };
+  }
+  return { exitMs: exit.at - t0, code: exit.code };
+}
+
+async function waitFor(predicate, timeoutMs, agent) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (predicate()) return true;
+    if (agent.child.exitCode !== null) throw new Error(`the agent exited (code ${agent.child.exitCode}): ${agent.stderr().trim().split('\n').at(-1)}`);
+    await sleep(5);
+  }
+  return false;
+}
+
+async function startup(bundle) {
+  const rx = await startReceiver();
+  const agent = startAgent({ bundle, endpoint: rx.endpoint });
+  try {
+    await waitFor(() => rx.exports.length > 0, 15_000, agent);
+    const first = rx.exports[0];
+    await waitFor(() => rx.exports.some((e) => e.names.includes('hw.power')), 15_000, agent);
+    const firstPower = rx.exports.find((e) => e.names.includes('hw.power'));
+    const stop = await stopAgent(agent);
+    return {
+      firstExportMs: first ? first.at - agent.started : null,
+      firstPowerExportMs: firstPower ? firstPower.at - agent.started : null,
+      firstPoints: first?.points, stop,
+    };
+  } finally {
+    if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
+    await rx.close();
+  }
+}
+
+function slopePerThousand(samples) {
+  // Least squares of RSS (MB) over cycles, as MB per 1,000 cycles.
+  const n = samples.length;
+  if (n < 2) return 0;
+  const mx = samples.reduce((a, s) => a + s.cycles, 0) / n;
+  const my = samples.reduce((a, s) => a + s.rss, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const s of samples) {
+    num += (s.cycles - mx) * (s.rss - my);
+    den += (s.cycles - mx) ** 2;
+  }
+  return den === 0 ? 0 : ((num / den) * 1000) / MB;
+}
+
+async function longRun(bundle, cycles, nodeFlags) {
+  const rx = await startReceiver();
+  const agent = startAgent({ bundle, endpoint: rx.endpoint, args: ['--interval', `${INTERVAL_MS}ms`], nodeFlags });
+  const samples = [];
+  const sample = () => {
+    const m = memoryOf(agent.child.pid);
+    samples.push({ cycles: rx.exports.length, at: Date.now(), cpuMs: cpuMsOf(agent.child.pid), rss: m.rss, anon: m.anon });
+  };
+  try {
+    if (!(await waitFor(() => rx.exports.length > 0, 15_000, agent))) throw new Error(`no export within 15 s: ${agent.stderr()}`);
+    sample();
+    const warmup = Math.max(100, Math.round(cycles / 10));
+    const deadline = Date.now() + (cycles * INTERVAL_MS * 3) + 30_000;
+    while (rx.exports.length < cycles && Date.now() < deadline) {
+      await sleep(500);
+      if (agent.child.exitCode !== null) throw new Error(`the agent exited (code ${agent.child.exitCode}): ${agent.stderr().trim().split('\n').at(-1)}`);
+      sample();
+    }
+    const start = samples[0];
+    const warm = samples.find((s) => s.cycles >= warmup) ?? samples.at(-1);
+    const end = samples.at(-1);
+    const steady = samples.filter((s) => s.cycles >= warmup);
+    const exports = rx.exports.slice(Math.min(10, rx.exports.length - 1));
+    const tcpBytes = rx.tcpBytesRead();
+    await stopAgent(agent);
+    return {
+      cycles: end.cycles,
+      rssStartMB: start.rss / MB, rssWarmMB: warm.rss / MB, rssEndMB: end.rss / MB,
+      rssMaxSteadyMB: Math.max(...steady.map((s) => s.rss)) / MB,
+      anonEndMB: end.anon / MB,
+      rssSlopeMBPer1000: slopePerThousand(steady),
+      rssGrowthMB: (median(steady.slice(-5).map((s) => s.rss)) - median(steady.slice(0, 5).map((s) => s.rss))) / MB,
+      cpuPerCycleMs: (end.cpuMs - warm.cpuMs) / (end.cycles - warm.cycles),
+      cpuPercentOfCore: (100 * (end.cpuMs - warm.cpuMs)) / (end.at - warm.at),
+      wireBytes: median(exports.map((e) => e.wireBytes)),
+      compressed: exports.every((e) => e.compressed),
+      rawBytes: median(exports.map((e) => e.rawBytes)),
+      gzipBytes: median(exports.map((e) => e.gzipBytes)),
+      points: median(exports.map((e) => e.points)),
+      metrics: median(exports.map((e) => e.metrics)),
+      tcpBytesPerExport: tcpBytes / rx.exports.length,
+      samples: samples.map((s) => ({ cycles: s.cycles, rssMB: +(s.rss / MB).toFixed(1), cpuMs: s.cpuMs })),
+    };
+  } finally {
+    if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
+    await rx.close();
+  }
+}
+
+export async function run() {
+  const bundle = await makeBenchBundle();
+  writeFileSync(join(bundle.dir, 'config.yaml'), 'log_level: warn\n');
+  const rows = [];
+  const row = (label, value, unit, extra = {}) => rows.push({ section: 'daemon', label, value, unit, ...extra });
+  try {
+    const s = await startup(bundle);
+    row('time from start to the first successful export (default 10 s interval)', s.firstExportMs, 'ms', { budget: 2000, detail: { points: s.firstPoints } });
+    row('time from start to the first export with powermetrics data', s.firstPowerExportMs, 'ms');
+    row('SIGTERM to exit', s.stop.exitMs, 'ms', { budget: 5000, detail: { code: s.stop.code } });
+
+    for (const [flags, cycles] of [[[], CYCLES], [HEAP_FLAGS, Math.max(200, Math.round(CYCLES / 3))]]) {
+      const how = flags.length === 0 ? 'node defaults' : flags.join(' ');
+      const r = await longRun(bundle, cycles, flags);
+      const main = flags.length === 0;
+      const detail = { ...r, nodeFlags: flags, intervalMs: INTERVAL_MS, captures: bundle.captures };
+      row(`RSS at start (${how})`, r.rssStartMB, 'MB');
+      row(`RSS after warm-up (${how})`, r.rssWarmMB, 'MB');
+      row(`RSS at the end, ${r.cycles} cycles (${how})`, r.rssEndMB, 'MB', { budget: 80, detail });
+      row(`RSS highest after warm-up (${how})`, r.rssMaxSteadyMB, 'MB', { budget: 80 });
+      row(`RSS slope after warm-up (${how})`, r.rssSlopeMBPer1000, 'MB/1000 cycles', { budget: 2 });
+      row(`agent CPU per cycle, daemon (${how})`, r.cpuPerCycleMs, 'ms CPU', { budget: 5, detail: { percentOfOneCore: r.cpuPercentOfCore } });
+      if (main) {
+        row('bytes per export on the wire (gRPC message, M2 Ultra bundle)', r.wireBytes, 'bytes', {
+          budget: 16 * 1024,
+          detail: { compressed: r.compressed, uncompressedBytes: r.rawBytes, gzipBytes: r.gzipBytes, tcpBytesPerExport: r.tcpBytesPerExport },
+          ...(r.compressed ? {} : { note: 'sent uncompressed' }),
+        });
+        row('bytes per data point (gzip)', r.gzipBytes / r.points, 'bytes', { detail: { points: r.points, metrics: r.metrics, uncompressedPerPoint: r.rawBytes / r.points } });
+        row('data points per export', r.points, 'points');
+        row('TCP bytes per export (HTTP/2 framing and headers included)', r.tcpBytesPerExport, 'bytes');
+      }
+    }
+  } finally {
+    bundle.cleanup();
+  }
+  return rows;
+}
