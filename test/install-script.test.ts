@@ -170,6 +170,10 @@ describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, un
     expect(readFileSync(plist(), 'utf8')).toContain(`<string>${join(box.root, 'node-bin', 'node')}</string>`);
     expect(r.stdout).toContain('macos-agent 0.1.0 is installed and running as the system service.');
     expect(execFileSync(join(box.prefix, 'bin', 'macos-agent'), ['--version']).toString().trim()).toBe('0.1.0');
+    // The installed command knows its prefix without being told.
+    const dryRun = execFileSync(join(box.prefix, 'bin', 'macos-agent'), ['service', 'install', '--system', '--dry-run'], { env: { PATH: box.tools } }).toString();
+    expect(dryRun).toContain(`<string>${config()}</string>`);
+    expect(dryRun).toContain(`<string>${box.prefix}/opt/macos-agent/dist/agent/cli.js</string>`);
   });
 
   it('upgrades in place when run again: keeps the edited config, restarts the service, leaves nothing behind', async () => {
@@ -330,6 +334,13 @@ describe('scripts/install.sh refuses clearly, and leaves no half-installed state
 describe('scripts/install.sh', () => {
   it('is clean under shellcheck', () => {
     expect(execFileSync('shellcheck', [SCRIPT]).toString()).toBe('');
+  });
+
+  it('is the one command the README\'s "Install on a Mac" section gives', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Install on a Mac'), readme.indexOf('\n## ', readme.indexOf('## Install on a Mac') + 1));
+    expect(section.match(/```sh\n([^`]*)```/g)).toEqual(['```sh\nsudo scripts/install.sh\n```']);
+    expect(readFileSync(SCRIPT, 'utf8')).toContain('#   sudo scripts/install.sh              system service');
   });
 
   it('asks for the Node.js version package.json promises', () => {
