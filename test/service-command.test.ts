@@ -169,6 +169,18 @@ describe('macos-agent service (system mode, against a fake launchctl)', () => {
     expect(existsSync(plistFile())).toBe(false);
   });
 
+  it('checks the headers and TLS files the config names, as the root daemon will', async () => {
+    const headers = join(box.root, 'headers');
+    writeFileSync(headers, 'authorization=Bearer x\n');
+    chmodSync(headers, 0o644);
+    writeFileSync(join(box.prefix, 'etc', 'macos-agent', 'config.yaml'), `exporter:\n  headers_file: ${headers}\n  ca_file: ${join(box.root, 'missing-ca.pem')}\n`);
+    const r = await runCli(['service', 'install', '--system', ...systemArgs()], box.env());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`OTLP headers file ${headers} holds secrets but is readable by everyone (mode 644)`);
+    expect(r.stderr).toContain(`TLS CA certificate ${join(box.root, 'missing-ca.pem')} (from ${join(box.prefix, 'etc', 'macos-agent', 'config.yaml')}) does not exist`);
+    expect(existsSync(plistFile())).toBe(false);
+  });
+
   it('--dry-run prints the plist and the launchctl commands, and changes nothing', async () => {
     const r = await runCli(['service', 'install', '--system', '--dry-run', ...systemArgs()], box.env({ MACOS_AGENT_TEST_UID: '501' }));
     expect(r.code).toBe(0);

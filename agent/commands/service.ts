@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse as parsePlist } from 'plist';
 import { ConfigError, loadConfig } from '../config.js';
+import { assertSafeFile } from '../file-safety.js';
 import { newsyslogEntry, renderLaunchdPlist } from '../service/launchd-plist.js';
 import { launchctl, launchctlOrThrow, LaunchctlError, printJob, type LoadedJob } from '../service/launchctl.js';
 import type { LaunchdJobState } from '../service/launchctl-print.js';
@@ -121,7 +122,24 @@ function preflight(layout: ServiceLayout): string[] {
     problems.push(`config file ${layout.configFile} does not exist — create it (scripts/install.sh writes a commented default) or pass --config`);
   } else {
     try {
-      loadConfig({ path: layout.configFile, env: {} });
+      const { exporter } = loadConfig({ path: layout.configFile, env: {} }).config;
+      const files = [
+        { path: exporter.headers_file, what: 'OTLP headers file', secret: true },
+        { path: exporter.key_file, what: 'TLS client key', secret: true },
+        { path: exporter.cert_file, what: 'TLS client certificate', secret: false },
+        { path: exporter.ca_file, what: 'TLS CA certificate', secret: false },
+      ];
+      for (const file of files.filter((f) => f.path !== '')) {
+        if (!existsSync(file.path)) {
+          problems.push(`${file.what} ${file.path} (from ${layout.configFile}) does not exist`);
+          continue;
+        }
+        try {
+          assertSafeFile(file.path, { what: file.what, secret: file.secret, enforce: layout.mode === 'system' });
+        } catch (error) {
+          problems.push((error as Error).message);
+        }
+      }
     } catch (error) {
       problems.push((error as Error).message);
     }
