@@ -130,6 +130,11 @@ Exit codes: 0 done (status: running); 1 failed; 3 not running (status, or an ins
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // `macos-agent ... | head` closes our stdout early: that is the reader's choice, not a crash.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   try {
     await buildProgram().parseAsync([...argv]);
   } catch (error) {

@@ -82,3 +82,17 @@ describe('macos-agent --once --replay (the README command)', () => {
     expect(help.stdout).toMatch(/Exit codes with --once/);
   });
 });
+
+describe('output into a pipe that closes early (macos-agent ... | head)', () => {
+  it('exits quietly instead of crashing with EPIPE', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('./helpers/cli.js');
+    const child = spawn(process.execPath, [CLI, '--once', '--json', '--replay', M1_BUNDLE], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  });
+});
