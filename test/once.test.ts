@@ -87,7 +87,8 @@ describe('output into a pipe that closes early (macos-agent ... | head)', () => 
   it('exits quietly instead of crashing with EPIPE', async () => {
     const { spawn } = await import('node:child_process');
     const { CLI } = await import('./helpers/cli.js');
-    const child = spawn(process.execPath, [CLI, '--once', '--json', '--replay', M1_BUNDLE], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The dry run prints the plist and each launchctl call in several writes: later ones hit the closed pipe.
+    const child = spawn(process.execPath, [CLI, 'service', 'install', '--user', '--dry-run'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.stdout.once('data', () => child.stdout.destroy());
