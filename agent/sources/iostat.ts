@@ -20,6 +20,7 @@ import {
 } from '../parsers/iostat.js';
 import { runCommand } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
+import { RejectedInput } from './rejected-input.js';
 
 export const IOSTAT_COMMAND = 'iostat';
 export const IOSTAT_ONCE_ARGS: readonly string[] = ['-I', '-C', '-U', '-n', '99', '-c', '2', '-w', '1'];
@@ -32,7 +33,6 @@ export function iostatStreamArgs(intervalMs: number): string[] {
 }
 const REPLAY_FILE = 'iostat.txt';
 const ONCE_TIMEOUT_MS = 5000;
-const MAX_LOGGED = 100;
 /** A line longer than this is not iostat output; it is dropped rather than buffered. */
 const MAX_LINE_CHARS = 64 * 1024;
 const RESTART_BACKOFF_MS = { first: 1000, max: 60_000 } as const;
@@ -73,7 +73,7 @@ function notMacosError(detail: string): SourceError {
 class IostatSource implements Source {
   readonly name = 'iostat' as const;
   readonly #ctx: SourceContext;
-  readonly #logged = new Set<string>();
+  readonly #rejected: RejectedInput;
   readonly #streaming: boolean;
   readonly #intervalMs: number;
 
@@ -104,6 +104,7 @@ class IostatSource implements Source {
 
   constructor(ctx: SourceContext) {
     this.#ctx = ctx;
+    this.#rejected = new RejectedInput(ctx, 'iostat');
     this.#streaming = ctx.mode === 'daemon' && ctx.replayDir === undefined;
     this.#intervalMs = ctx.config.interval;
   }
@@ -302,12 +303,7 @@ class IostatSource implements Source {
   }
 
   #parseError(bad: IostatMalformedLine): void {
-    const message = `iostat: skipped line ${JSON.stringify(bad.line.slice(0, 120))}: ${bad.reason}`;
-    if (!this.#logged.has(message) && this.#logged.size < MAX_LOGGED) {
-      this.#logged.add(message);
-      this.#ctx.log.warn({ source: 'iostat' }, message);
-    }
-    this.#ctx.onParseError?.('iostat', new Error(message));
+    this.#rejected.report(`iostat: skipped line ${JSON.stringify(bad.line.slice(0, 120))}: ${bad.reason}`);
   }
 }
 

@@ -7,6 +7,7 @@ import {
 import { splitNulDocuments, NulDocumentSplitter } from './nul-stream.js';
 import { readReplayFile, runCommand } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
+import { RejectedInput } from './rejected-input.js';
 
 // powermetrics runs as one long-lived child writing a plist document per interval, separated by
 // NUL bytes. Supervision:
@@ -142,7 +143,7 @@ export class PowermetricsSource implements Source {
   readonly #samplers: readonly string[];
   readonly #energy = new EnergyTotals();
   readonly #splitter: NulDocumentSplitter;
-  readonly #warned = new Set<string>();
+  readonly #rejected: RejectedInput;
 
   #latest: PowermetricsSample | undefined;
   #latestAt = 0;
@@ -161,6 +162,7 @@ export class PowermetricsSource implements Source {
 
   constructor(ctx: SourceContext, timing: Partial<PowermetricsTiming> = {}) {
     this.#ctx = ctx;
+    this.#rejected = new RejectedInput(ctx, SOURCE);
     this.#timing = { ...DEFAULT_TIMING, ...timing };
     this.#intervalMs = ctx.config.sources.powermetrics.interval;
     this.#samplers = samplersFor(ctx.config.sources.powermetrics.samplers, isIntelMac());
@@ -268,32 +270,20 @@ export class PowermetricsSource implements Source {
       sample = parsePowermetricsPlist(text);
     } catch (error) {
       const message = error instanceof PowermetricsParseError ? error.message : `powermetrics document could not be read: ${(error as Error).message}`;
-      this.#parseError(new SourceError(SOURCE, 'parse', `${message} — document dropped`, { cause: error }));
+      this.#rejected.report(new SourceError(SOURCE, 'parse', `${message} — document dropped`, { cause: error }));
       return undefined;
     }
     for (const r of sample.rejected) {
-      this.#parseError(new SourceError(SOURCE, 'parse', `powermetrics ${r.field} = ${JSON.stringify(r.value)} rejected: ${r.reason}`), `${r.field}: ${r.reason}`);
+      this.#rejected.report(new SourceError(SOURCE, 'parse', `powermetrics ${r.field} = ${JSON.stringify(r.value)} rejected: ${r.reason}`), `${r.field}: ${r.reason}`);
     }
-    for (const w of sample.warnings) this.#warnOnce('powermetrics-warning', `powermetrics printed "warning: ${w}" inside its output`);
+    for (const w of sample.warnings) this.#rejected.warnOnce(`powermetrics printed "warning: ${w}" inside its output`, 'powermetrics-warning');
     return sample;
   }
 
   #oversize(bytes: number): void {
     const limit = this.#ctx.config.sources.powermetrics.max_document_bytes;
-    this.#parseError(new SourceError(SOURCE, 'parse',
+    this.#rejected.report(new SourceError(SOURCE, 'parse',
       `powermetrics document larger than sources.powermetrics.max_document_bytes (${limit} bytes; ${bytes} seen) dropped; reading resumes at the next document — raise the limit if this machine needs it`));
-  }
-
-  /** Counts every rejected input; logs each kind once, so a persistent fault does not flood the log. */
-  #parseError(error: SourceError, logKey = error.message): void {
-    this.#ctx.onParseError?.(SOURCE, error);
-    this.#warnOnce(logKey, error.message);
-  }
-
-  #warnOnce(key: string, message: string): void {
-    if (this.#warned.has(key) || this.#warned.size >= 100) return;
-    this.#warned.add(key);
-    this.#ctx.log.warn({ source: SOURCE }, message);
   }
 
   #spawn(): void {
@@ -356,7 +346,7 @@ export class PowermetricsSource implements Source {
     const error = this.#exitError(result, reason);
     this.#lastError = error;
     if (error.kind === 'permission' || error.kind === 'missing') {
-      this.#warnOnce(`refused:${error.message}`, `${error.message} (trying again every ${Math.round(this.#timing.refusedRetryMs / 1000)} s)`);
+      this.#rejected.warnOnce(`${error.message} (trying again every ${Math.round(this.#timing.refusedRetryMs / 1000)} s)`, `refused:${error.message}`);
       this.#restart(this.#timing.refusedRetryMs);
       return;
     }

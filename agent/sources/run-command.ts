@@ -23,17 +23,15 @@ export async function runCommand(opts: RunCommandOptions): Promise<string> {
   if (opts.replayDir !== undefined) {
     return readReplayFile(opts.source, opts.replayDir, opts.replayFile);
   }
-  // A one-shot command runs every cycle, so its spawn is kept lean: no inherited environment to
-  // copy (PATH and a fixed locale are all these commands need) and no exit hook per child (the
-  // timeout already bounds its life). This cut execa's CPU per spawn from 2.2 ms to 1.6 ms here.
+  // A one-shot command runs every cycle, so its spawn is kept lean: no exit hook per child (the
+  // timeout already bounds its life). That cut execa's CPU per spawn from about 1.9 to 1.7 ms here.
   const result = await execa(opts.command, opts.args, {
     timeout: opts.timeoutMs,
     reject: false,
     stripFinalNewline: false,
     stdin: 'ignore',
     cleanup: false,
-    extendEnv: false,
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin:/usr/sbin:/sbin', LC_ALL: 'C' },
+    env: { LC_ALL: 'C' },
   });
   const line = `${opts.command} ${opts.args.join(' ')}`.trim();
   if (result.failed) {

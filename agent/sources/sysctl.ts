@@ -6,12 +6,12 @@ import { ATTR, type Point, point } from '../metrics/catalog.js';
 import { parseSwapUsage, parseSysctl } from '../parsers/sysctl.js';
 import { runCommand } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
+import { RejectedInput } from './rejected-input.js';
 
 export const SYSCTL_COMMAND = 'sysctl';
 export const SYSCTL_ARGS: readonly string[] = ['hw.memsize', 'vm.swapusage', 'hw.model', 'machdep.cpu.brand_string'];
 const REPLAY_FILE = 'sysctl.txt';
 const TIMEOUT_MS = 5000;
-const MAX_LOGGED = 100;
 /** Linux's procps sysctl reads /proc/sys and says so when a macOS name is not there. */
 const NOT_MACOS = /cannot stat \/proc\/sys\//;
 
@@ -54,10 +54,11 @@ function notMacosError(detail: string, cause?: unknown): SourceError {
 class SysctlSource implements Source {
   readonly name = 'sysctl' as const;
   readonly #ctx: SourceContext;
-  readonly #logged = new Set<string>();
+  readonly #rejected: RejectedInput;
 
   constructor(ctx: SourceContext) {
     this.#ctx = ctx;
+    this.#rejected = new RejectedInput(ctx, 'sysctl');
   }
 
   async collect(): Promise<Point[]> {
@@ -73,27 +74,18 @@ class SysctlSource implements Source {
       }
       throw error;
     }
-    const values = parseSysctl(text, (bad) => this.#parseError(`sysctl: skipped line ${JSON.stringify(bad.line.slice(0, 120))}: ${bad.reason}`));
+    const values = parseSysctl(text, (bad) => this.#rejected.report(`sysctl: skipped line ${JSON.stringify(bad.line.slice(0, 120))}: ${bad.reason}`));
     if (!values.has('hw.memsize') && !values.has('vm.swapusage')) {
       throw this.#ctx.replayDir !== undefined
         ? new SourceError('sysctl', 'parse', `${REPLAY_FILE} in ${this.#ctx.replayDir} has neither hw.memsize nor vm.swapusage (expected \`sysctl ${SYSCTL_ARGS.join(' ')}\` output)`)
         : notMacosError('its output has neither hw.memsize nor vm.swapusage');
     }
     const { points, rejected } = sysctlPoints(values);
-    for (const reason of rejected) this.#parseError(`sysctl: ${reason}; the point is left out`);
+    for (const reason of rejected) this.#rejected.report(`sysctl: ${reason}; the point is left out`);
     return points;
   }
 
   async stop(): Promise<void> {}
-
-  /** Counts every rejected input; logs each distinct message once, so a repeated fault does not flood the log. */
-  #parseError(message: string): void {
-    if (!this.#logged.has(message) && this.#logged.size < MAX_LOGGED) {
-      this.#logged.add(message);
-      this.#ctx.log.warn({ source: 'sysctl' }, message);
-    }
-    this.#ctx.onParseError?.('sysctl', new Error(message));
-  }
 }
 
 export const sysctlModule: SourceModule = {

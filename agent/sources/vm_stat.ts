@@ -11,12 +11,12 @@ import { ATTR, type MetricKey, type Point, point } from '../metrics/catalog.js';
 import { parseVmStat, VmStatParseError, type VmStatField, type VmStatSample } from '../parsers/vm_stat.js';
 import { runCommand } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
+import { RejectedInput } from './rejected-input.js';
 
 export const VM_STAT_COMMAND = 'vm_stat';
 export const VM_STAT_ARGS: readonly string[] = [];
 const REPLAY_FILE = 'vm_stat.txt';
 const TIMEOUT_MS = 5000;
-const MAX_LOGGED = 100;
 /** No Mac has 1 PiB of memory (the largest have 512 GB): a page count worth more is not memory. */
 const MAX_PLAUSIBLE_BYTES = 2 ** 50;
 
@@ -81,12 +81,13 @@ export function vmStatPoints(sample: VmStatSample): VmStatPoints {
 class VmStatSource implements Source {
   readonly name = 'vm_stat' as const;
   readonly #ctx: SourceContext;
-  readonly #logged = new Set<string>();
+  readonly #rejected: RejectedInput;
   /** Unknown fields already reported: each is counted and logged once, not every cycle. */
   readonly #reportedUnknown = new Set<string>();
 
   constructor(ctx: SourceContext) {
     this.#ctx = ctx;
+    this.#rejected = new RejectedInput(ctx, 'vm_stat');
   }
 
   async collect(): Promise<Point[]> {
@@ -103,27 +104,18 @@ class VmStatSource implements Source {
       }
       throw error;
     }
-    for (const bad of sample.malformed) this.#parseError(`vm_stat: skipped line ${JSON.stringify(bad.line.slice(0, 120))}: ${bad.reason}`);
+    for (const bad of sample.malformed) this.#rejected.report(`vm_stat: skipped line ${JSON.stringify(bad.line.slice(0, 120))}: ${bad.reason}`);
     for (const [label, value] of sample.unknown) {
       if (this.#reportedUnknown.has(label)) continue;
       this.#reportedUnknown.add(label);
-      this.#parseError(`vm_stat printed a field this agent does not know ("${label}": ${value}); it is not exported — please report it with \`macos-agent capture DIR\``);
+      this.#rejected.report(`vm_stat printed a field this agent does not know ("${label}": ${value}); it is not exported — please report it with \`macos-agent capture DIR\``);
     }
     const { points, rejected } = vmStatPoints(sample);
-    for (const reason of rejected) this.#parseError(`vm_stat: ${reason}; the point is left out`);
+    for (const reason of rejected) this.#rejected.report(`vm_stat: ${reason}; the point is left out`);
     return points;
   }
 
   async stop(): Promise<void> {}
-
-  /** Counts every rejected input; logs each distinct message once, so a repeated fault does not flood the log. */
-  #parseError(message: string): void {
-    if (!this.#logged.has(message) && this.#logged.size < MAX_LOGGED) {
-      this.#logged.add(message);
-      this.#ctx.log.warn({ source: 'vm_stat' }, message);
-    }
-    this.#ctx.onParseError?.('vm_stat', new Error(message));
-  }
 }
 
 export const vmStatModule: SourceModule = {
