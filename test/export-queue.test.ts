@@ -156,6 +156,14 @@ const OK: SendResult = { ok: true, rejectedPoints: 0 };
 const DOWN: SendResult = { ok: false, message: 'connection refused', status: 'UNAVAILABLE', retryable: true };
 const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until the pipeline has a send waiting for its answer. */
+async function sendPending(sender: ScriptedSender): Promise<void> {
+  for (let i = 0; sender.pending.length === 0; i++) {
+    if (i > 500) throw new Error('no send started within 5 s');
+    await tick(10);
+  }
+}
+
 function makePipeline(dir: string): { pipeline: ExportPipeline; sender: ScriptedSender; queue: ExportQueue; telemetry: AgentTelemetry } {
   const sender = new ScriptedSender();
   const telemetry = new AgentTelemetry();
@@ -181,11 +189,10 @@ describe('ExportPipeline', () => {
     pipeline.submit(batch(3));
     expect(sender.sent).toEqual([1]);
     expect(queue.size).toBe(2);
-    sender.answer(OK);
-    await tick(5);
-    sender.answer(OK);
-    await tick(5);
-    sender.answer(OK);
+    for (let i = 0; i < 3; i++) {
+      await sendPending(sender);
+      sender.answer(OK);
+    }
     await tick(5);
     expect(sender.sent).toEqual([1, 2, 3]);
     expect(queue.size).toBe(0);
@@ -199,15 +206,30 @@ describe('ExportPipeline', () => {
     await tick(5);
     expect(queue.size).toBe(2);
     expect(queue.head()!.seq).toBe(1);
-    await tick(40);
+    await sendPending(sender);
     expect(sender.sent).toEqual([1, 1]);
     sender.answer(OK);
-    await tick(5);
+    await sendPending(sender);
     sender.answer(OK);
     await tick(5);
     expect(sender.sent).toEqual([1, 1, 2]);
     const exports = telemetry.points().filter((p) => p.metric === 'exportRequests');
     expect(Object.fromEntries(exports.map((p) => [p.attributes['macos.agent.export.outcome'], p.value]))).toEqual({ retry: 1, success: 2 });
+  });
+
+  it('counts every dropped point and logs a drop episode once, however many batches it takes', () => {
+    const lines: string[] = [];
+    const telemetry = new AgentTelemetry();
+    const pipeline = new ExportPipeline({
+      sender: new ScriptedSender(), queue: makeQueue(stateDir()).queue, telemetry,
+      log: pino({ level: 'info' }, { write: (line: string) => { lines.push(line); } }),
+      endpoint: 'http://collector:4317', spoolDir: '/state/spool', minBackoffMs: 20, maxBackoffMs: 40,
+    });
+    for (let i = 0; i < 5; i++) pipeline.recordDrop('queue_full', 30);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('exporter.queue.max_bytes');
+    const dropped = telemetry.points().filter((p) => p.metric === 'exportDroppedPoints');
+    expect(dropped).toEqual([{ metric: 'exportDroppedPoints', value: 150, attributes: { 'macos.agent.drop_reason': 'queue_full' } }]);
   });
 
   it('at shutdown, spools the batch whose send has not finished, so the next run sends it', async () => {
