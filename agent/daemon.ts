@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
@@ -36,36 +35,12 @@ class CycleReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
 }
 
-/**
- * Kills whatever child process is still running as the agent exits. Sources stop their children,
- * but a one-shot command stuck past the shutdown budget would otherwise live on until its own
- * timeout, which dies with the agent. An absolute path: the root daemon never runs a PATH lookup here.
- */
-function killRemainingChildren(log: Logger): void {
-  let out: string;
-  try {
-    out = execFileSync('/usr/bin/pgrep', ['-P', String(process.pid)], { encoding: 'utf8', timeout: 1000, stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    return; // pgrep exits 1 when there is no child
-  }
-  const pids = out.split('\n').map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  if (pids.length > 0) log.warn({ pids }, `killed ${pids.length} child process(es) still running at exit`);
-}
-
 function onSignals(log: Logger): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     let received: NodeJS.Signals | undefined;
     const handler = (signal: NodeJS.Signals): void => {
       if (received !== undefined) {
         log.warn({ signal }, `second ${signal} while stopping: exiting now`);
-        killRemainingChildren(log);
         process.exit(signal === 'SIGINT' ? 130 : 143);
       }
       received = signal;
@@ -186,7 +161,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const deadline = Date.now() + SHUTDOWN_BUDGET_MS;
   setTimeout(() => {
     log.warn('stopping took longer than the shutdown budget; exiting with what is spooled');
-    killRemainingChildren(log);
     process.exit(0);
   }, SHUTDOWN_BUDGET_MS + 300).unref();
   log.info({ signal }, `${signal} received: last collection, stopping the children, flushing`);
@@ -208,6 +182,5 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   log.info({ queued_batches: queue.size, queued_points: queue.points }, queue.size > 0
     ? `macos-agent stopped; ${queue.size} undelivered batches are spooled for the next start`
     : 'macos-agent stopped; everything was delivered');
-  killRemainingChildren(log);
   process.exit(0);
 }

@@ -23,14 +23,12 @@ export async function runCommand(opts: RunCommandOptions): Promise<string> {
   if (opts.replayDir !== undefined) {
     return readReplayFile(opts.source, opts.replayDir, opts.replayFile);
   }
-  // A one-shot command runs every cycle, so its spawn is kept lean: no exit hook per child (the
-  // timeout already bounds its life). That cut execa's CPU per spawn from about 1.9 to 1.7 ms here.
+  // execa's cleanup (on by default) kills a command still running when the agent exits.
   const result = await execa(opts.command, opts.args, {
     timeout: opts.timeoutMs,
     reject: false,
     stripFinalNewline: false,
     stdin: 'ignore',
-    cleanup: false,
     env: { LC_ALL: 'C' },
   });
   const line = `${opts.command} ${opts.args.join(' ')}`.trim();
