@@ -18,6 +18,8 @@ export interface AgentConfig {
   log_level: LogLevel;
   /** Where the export spool and other state live. */
   state_dir: string;
+  /** The daemon writes its pid here while it runs (newsyslog signals it after rotating the logs). */
+  pid_file: string;
   sources: {
     powermetrics: {
       enabled: boolean;
@@ -102,6 +104,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: '10s', env: ['OTEL_METRIC_EXPORT_INTERVAL'] },
   { key: 'log_level', type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info' },
   { key: 'state_dir', type: { kind: 'path' }, default: () => defaultStateDir() },
+  { key: 'pid_file', type: { kind: 'path' }, default: '' },
   { key: 'sources.powermetrics.enabled', type: { kind: 'boolean' }, default: 'true' },
   { key: 'sources.powermetrics.samplers', type: { kind: 'list', values: POWERMETRICS_SAMPLERS }, default: 'cpu_power,gpu_power,ane_power,thermal' },
   { key: 'sources.powermetrics.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },

@@ -1,3 +1,4 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
@@ -156,6 +157,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     startup_ms: Math.round(performance.now() - started),
     resource,
   }, 'macos-agent started');
+  if (config.pid_file !== '') writeFileSync(config.pid_file, `${process.pid}\n`);
 
   const signal = await stopSignal;
   const deadline = Date.now() + SHUTDOWN_BUDGET_MS;
@@ -182,5 +184,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   log.info({ queued_batches: queue.size, queued_points: queue.points }, queue.size > 0
     ? `macos-agent stopped; ${queue.size} undelivered batches are spooled for the next start`
     : 'macos-agent stopped; everything was delivered');
+  if (config.pid_file !== '') rmSync(config.pid_file, { force: true });
   process.exit(0);
 }

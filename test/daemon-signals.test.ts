@@ -47,12 +47,15 @@ describe('the daemon on SIGTERM and SIGINT', () => {
       '--interval', '200ms', '--endpoint', 'http://127.0.0.1:9',
       '--set', 'sources.powermetrics.enabled=false', '--set', 'sources.iostat.enabled=false',
       '--set', 'sources.smc.enabled=false', '--set', 'sources.sysctl.enabled=false',
-    ], { PATH: fakes.path, MACOS_AGENT_STATE_DIR: join(dir, 'state') });
+    ], { PATH: fakes.path, MACOS_AGENT_STATE_DIR: join(dir, 'state'), MACOS_AGENT_PID_FILE: join(dir, 'agent.pid') });
     cleanups.push(() => agent.kill());
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 15_000, 'the fake vm_stat to start');
+    await until(() => existsSync(join(dir, 'agent.pid')), 5000, 'the agent to write its pid file');
+    expect(readFileSync(join(dir, 'agent.pid'), 'utf8')).toBe(`${agent.child.pid}\n`);
     expect(isAlive(Number(readFileSync(pidFile, 'utf8').trim()))).toBe(true);
     const stopped = await agent.stop('SIGTERM');
     expect(stopped.code).toBe(0);
+    expect(existsSync(join(dir, 'agent.pid')), 'the pid file is removed at exit').toBe(false);
     expect(stopped.ms).toBeLessThan(5000);
     const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
     await until(() => pids.every((pid) => !isAlive(pid)), 2000, `every fake vm_stat (pids ${pids.join(', ')}) to be gone`);
