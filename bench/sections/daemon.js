@@ -19,10 +19,11 @@ const MB = 1024 * 1024;
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 1000);
 const INTERVAL_MS = 100;
 /** V8 heap flags compared with the defaults: a 1 MB young generation and a 64 MB old one. */
-export const HEAP_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
+export const HEAP_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64', '--v8-pool-size=1'];
+const HEAP_REPORTER = join(import.meta.dirname, '..', 'lib', 'heap-reporter.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function startAgent({ bundle, endpoint, args = [], nodeFlags = [] }) {
+function startAgent({ bundle, endpoint, args = [], nodeFlags = [], onHeap }) {
   const stateDir = join(bundle.dir, `state-${Date.now()}`);
   mkdirSync(stateDir, { recursive: true });
   const started = performance.timeOrigin + performance.now();
@@ -31,7 +32,16 @@ function startAgent({ bundle, endpoint, args = [], nodeFlags = [] }) {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (c) => { stderr = (stderr + c).slice(-4000); });
+  let partial = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (c) => {
+    const lines = (partial + c).split('\n');
+    partial = lines.pop();
+    for (const line of lines) {
+      if (line.startsWith('BENCH-HEAP ')) onHeap?.(JSON.parse(line.slice(11)));
+      else stderr = `${stderr}${line}\n`.slice(-4000);
+    }
+  });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, at: performance.timeOrigin + performance.now() })));
   return { child, started, exited, stderr: () => stderr };
 }
@@ -64,7 +74,8 @@ async function startup(bundle) {
   try {
     await waitFor(() => rx.exports.length > 0, 15_000, agent);
     const first = rx.exports[0];
-    await waitFor(() => rx.exports.some((e) => e.names.includes('hw.power')), 15_000, agent);
+    // At the default interval powermetrics sends its first sample one interval (10 s) after start.
+    await waitFor(() => rx.exports.some((e) => e.names.includes('hw.power')), 25_000, agent);
     const firstPower = rx.exports.find((e) => e.names.includes('hw.power'));
     const stop = await stopAgent(agent);
     return {
@@ -95,16 +106,22 @@ function slopePerThousand(samples) {
 
 async function longRun(bundle, cycles, nodeFlags) {
   const rx = await startReceiver();
-  const agent = startAgent({ bundle, endpoint: rx.endpoint, args: ['--interval', `${INTERVAL_MS}ms`], nodeFlags });
+  const heap = [];
+  const agent = startAgent({
+    bundle, endpoint: rx.endpoint, args: ['--interval', `${INTERVAL_MS}ms`],
+    nodeFlags: [...nodeFlags, `--import=${HEAP_REPORTER}`],
+    onHeap: (h) => heap.push({ ...h, cycles: rx.exports.length }),
+  });
   const samples = [];
   const sample = () => {
     const m = memoryOf(agent.child.pid);
-    samples.push({ cycles: rx.exports.length, at: Date.now(), cpuMs: cpuMsOf(agent.child.pid), rss: m.rss, anon: m.anon });
+    samples.push({ cycles: rx.exports.length, at: Date.now(), cpuMs: cpuMsOf(agent.child.pid), rss: m.rss, anon: m.anon, file: m.file });
   };
   try {
     if (!(await waitFor(() => rx.exports.length > 0, 15_000, agent))) throw new Error(`no export within 15 s: ${agent.stderr()}`);
     sample();
-    const warmup = Math.max(100, Math.round(cycles / 10));
+    // V8 sizes its heap over the first few hundred cycles at this pace: a quarter of the run is warm-up.
+    const warmup = Math.max(100, Math.round(cycles / 4));
     const deadline = Date.now() + (cycles * INTERVAL_MS * 3) + 30_000;
     while (rx.exports.length < cycles && Date.now() < deadline) {
       await sleep(500);
@@ -118,11 +135,19 @@ async function longRun(bundle, cycles, nodeFlags) {
     const exports = rx.exports.slice(Math.min(10, rx.exports.length - 1));
     const tcpBytes = rx.tcpBytesRead();
     await stopAgent(agent);
+    // Live heap: the heap in use right after the first and the last major GC after warm-up.
+    const steadyHeap = heap.filter((h) => h.cycles >= warmup);
     return {
       cycles: end.cycles,
       rssStartMB: start.rss / MB, rssWarmMB: warm.rss / MB, rssEndMB: end.rss / MB,
       rssMaxSteadyMB: Math.max(...steady.map((s) => s.rss)) / MB,
       anonEndMB: end.anon / MB,
+      fileEndMB: end.file / MB,
+      heapTotalEndMB: (heap.at(-1)?.heapTotal ?? NaN) / MB,
+      majorGcs: steadyHeap.length,
+      liveHeapFirstMB: steadyHeap.length > 1 ? steadyHeap[0].heapUsed / MB : null,
+      liveHeapLastMB: steadyHeap.length > 1 ? steadyHeap.at(-1).heapUsed / MB : null,
+      liveHeapAfterMajorGcMB: steadyHeap.map((h) => +(h.heapUsed / MB).toFixed(1)),
       rssSlopeMBPer1000: slopePerThousand(steady),
       rssGrowthMB: (median(steady.slice(-5).map((s) => s.rss)) - median(steady.slice(0, 5).map((s) => s.rss))) / MB,
       cpuPerCycleMs: (end.cpuMs - warm.cpuMs) / (end.cycles - warm.cycles),
@@ -153,7 +178,7 @@ export async function run() {
     row('time from start to the first export with powermetrics data', s.firstPowerExportMs, 'ms');
     row('SIGTERM to exit', s.stop.exitMs, 'ms', { budget: 5000, detail: { code: s.stop.code } });
 
-    for (const [flags, cycles] of [[[], CYCLES], [HEAP_FLAGS, Math.max(200, Math.round(CYCLES / 3))]]) {
+    for (const [flags, cycles] of [[[], CYCLES], [HEAP_FLAGS, Math.max(200, Math.round(CYCLES / 2))]]) {
       const how = flags.length === 0 ? 'node defaults' : flags.join(' ');
       const r = await longRun(bundle, cycles, flags);
       const main = flags.length === 0;
@@ -163,6 +188,11 @@ export async function run() {
       row(`RSS at the end, ${r.cycles} cycles (${how})`, r.rssEndMB, 'MB', { budget: 80, detail });
       row(`RSS highest after warm-up (${how})`, r.rssMaxSteadyMB, 'MB', { budget: 80 });
       row(`RSS slope after warm-up (${how})`, r.rssSlopeMBPer1000, 'MB/1000 cycles', { budget: 2 });
+      row(`  private (anonymous) memory at the end (${how})`, r.anonEndMB, 'MB', { detail: { fileBackedMB: r.fileEndMB, v8HeapTotalMB: r.heapTotalEndMB } });
+      row(`  V8 heap after major GC, first -> last after warm-up (${how})`, r.liveHeapFirstMB === null ? null : r.liveHeapLastMB - r.liveHeapFirstMB, 'MB growth', {
+        budget: 2, detail: { firstMB: r.liveHeapFirstMB, lastMB: r.liveHeapLastMB, majorGcs: r.majorGcs, afterEachMajorGcMB: r.liveHeapAfterMajorGcMB },
+        ...(r.liveHeapFirstMB === null ? { note: `${r.majorGcs} major GC after warm-up: too few to compare` } : {}),
+      });
       row(`agent CPU per cycle, daemon (${how})`, r.cpuPerCycleMs, 'ms CPU', { budget: 5, detail: { percentOfOneCore: r.cpuPercentOfCore } });
       if (main) {
         row('bytes per export on the wire (gRPC message, M2 Ultra bundle)', r.wireBytes, 'bytes', {

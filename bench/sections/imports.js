@@ -1,5 +1,5 @@
 // Where the agent's resident memory goes: RSS of a fresh Node after importing each module alone
-// (one process per figure, median of 3), then the marginal cost of each of the daemon's heavy
+// (one process per figure, median of 2), then the marginal cost of each of the daemon's heavy
 // dependencies on top of the others, then V8 flags that trade memory for speed.
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,7 +25,7 @@ function resolvable(spec) {
 
 const distModule = (rel) => pathToFileURL(join(DIST, rel)).href;
 
-async function probe(specs, flags = [], runs = 3) {
+async function probe(specs, flags = [], runs = 2) {
   const results = [];
   for (let i = 0; i < runs; i++) results.push(JSON.parse(await runNode([...flags, PROBE, ...specs], { cwd: REPO })));
   const pick = (k) => (results[0][k] === undefined ? undefined : median(results.map((r) => r[k])));
