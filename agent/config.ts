@@ -227,7 +227,8 @@ function pickRaw(
   for (const name of [...(setting.env ?? [])].reverse()) {
     if (env[name] !== undefined && env[name] !== '') return [env[name], name];
   }
-  if (fromFile[setting.key] !== undefined) return [fromFile[setting.key], path ?? 'config file'];
+  // `key:` with no value (YAML null) means the default, as if the line were not there.
+  if (fromFile[setting.key] !== undefined && fromFile[setting.key] !== null) return [fromFile[setting.key], path ?? 'config file'];
   return [undefined, 'default'];
 }
 

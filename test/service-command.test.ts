@@ -65,7 +65,7 @@ describe('macos-agent service (system mode, against a fake launchctl)', () => {
       ['print', `system/${SERVICE_LABEL}`],
     ]);
     const job = parse(readFileSync(plistFile(), 'utf8')) as Record<string, unknown>;
-    expect((job['ProgramArguments'] as string[]).slice(2)).toEqual(['--config', join(box.prefix, 'etc', 'macos-agent', 'config.yaml')]);
+    expect((job['ProgramArguments'] as string[]).slice(-2)).toEqual(['--config', join(box.prefix, 'etc', 'macos-agent', 'config.yaml')]);
     expect(readFileSync(join(box.newsyslogDir, 'macos-agent.conf'), 'utf8')).toContain(join(box.prefix, 'var', 'log', 'macos-agent', 'macos-agent.log'));
     expect(existsSync(join(box.prefix, 'var', 'log', 'macos-agent'))).toBe(true);
     expect(existsSync(join(box.root, 'state'))).toBe(true);
