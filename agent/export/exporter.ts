@@ -1,38 +1,16 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
-import {
-  convertLegacyOtlpGrpcOptions,
-  createEmptyMetadata,
-  createInsecureCredentials,
-  createOtlpGrpcExportDelegate,
-  createSslCredentials,
-  type OTLPGRPCExporterConfigNode,
-} from '@opentelemetry/otlp-grpc-exporter-base';
 import { ProtobufMetricsSerializer, type IExportMetricsServiceResponse } from '@opentelemetry/otlp-transformer';
 import { ConfigError, type AgentConfig } from '../config.js';
 import { readSafeFile } from '../file-safety.js';
+import { VERSION } from '../version.js';
+import { GRPC_STATUS, GrpcUnaryClient } from './grpc-client.js';
 
-// The agent talks to the collector through the same pieces the official OTLP/gRPC metrics
-// exporter is built from (its gRPC transport, credentials, metadata and compression handling),
-// with one difference: the request is serialised before it reaches the exporter, so a batch that
-// fails can be queued and spooled as the exact bytes to re-send, and the collector's answer
-// (partial success) comes back to us instead of only to the SDK's diagnostic log.
-// The 0.301 gRPC transport makes one attempt per export (no internal retry) and reports any gRPC
-// error as a failure carrying the gRPC status code; retrying is the export queue's job.
+// A batch is serialised once, before it is sent, so a batch that fails can be queued and spooled
+// as the exact bytes to re-send, and the collector's answer (partial success) is counted. Each
+// export is one attempt; retrying is the export queue's job.
 
-/** gRPC status codes the agent tells apart (see @grpc/grpc-js `status`). */
-export const GRPC_STATUS = {
-  DEADLINE_EXCEEDED: 4,
-  RESOURCE_EXHAUSTED: 8,
-  INVALID_ARGUMENT: 3,
-  UNAVAILABLE: 14,
-} as const;
-
-const GRPC_STATUS_NAMES: Record<number, string> = {
-  1: 'CANCELLED', 2: 'UNKNOWN', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND', 6: 'ALREADY_EXISTS',
-  7: 'PERMISSION_DENIED', 8: 'RESOURCE_EXHAUSTED', 9: 'FAILED_PRECONDITION', 10: 'ABORTED', 11: 'OUT_OF_RANGE',
-  12: 'UNIMPLEMENTED', 13: 'INTERNAL', 14: 'UNAVAILABLE', 15: 'DATA_LOSS', 16: 'UNAUTHENTICATED',
-};
+const EXPORT_METHOD = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 
 export interface ExportBatch {
   /** An encoded ExportMetricsServiceRequest. */
@@ -165,74 +143,41 @@ export function loadExporterSettings(config: AgentConfig): ExporterSettings {
   };
 }
 
-function describeError(error: unknown): { message: string; status?: string; code?: number } {
-  const code = typeof (error as { code?: unknown })?.code === 'number' ? (error as { code: number }).code : undefined;
-  const details = (error as { details?: unknown })?.details;
-  const message = typeof details === 'string' && details !== '' ? details : (error as Error)?.message ?? String(error);
-  return code !== undefined ? { message, code, status: GRPC_STATUS_NAMES[code] ?? String(code) } : { message };
-}
-
 /**
  * A batch is worth sending again unless the collector said the data itself is invalid: that
  * answer would repeat forever and hold up everything queued behind it.
  */
-function isRetryable(code: number | undefined): boolean {
+function isRetryable(code: number): boolean {
   return code !== GRPC_STATUS.INVALID_ARGUMENT;
 }
 
 export function createOtlpSender(settings: ExporterSettings): OtlpSender {
-  let lastResponse: IExportMetricsServiceResponse | undefined;
-  const serializer = {
-    serializeRequest: (batch: ExportBatch): Uint8Array => batch.payload,
-    deserializeResponse: (data: Uint8Array): IExportMetricsServiceResponse => {
-      lastResponse = ProtobufMetricsSerializer.deserializeResponse(data);
-      return lastResponse;
-    },
-  };
-  const metadata = createEmptyMetadata();
-  for (const [k, v] of settings.headers) metadata.set(k, v);
-  const credentials = settings.tls ? createSslCredentials(settings.ca, settings.key, settings.cert) : createInsecureCredentials();
-  const createDelegate = () => createOtlpGrpcExportDelegate(
-    convertLegacyOtlpGrpcOptions({
-      url: settings.endpoint,
-      credentials,
-      metadata,
-      compression: settings.compression as OTLPGRPCExporterConfigNode['compression'],
-      timeoutMillis: settings.timeoutMs,
-      concurrencyLimit: 1,
-    }, 'METRICS'),
-    serializer,
-    'otlp_grpc_metric_exporter',
-    { name: 'metric_data_point', countItems: (b: ExportBatch) => b.points },
-    undefined,
-    'MetricsExportService',
-    '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-  );
-  let delegate = createDelegate();
-
+  const client = new GrpcUnaryClient({
+    endpoint: settings.endpoint,
+    ca: settings.ca,
+    cert: settings.cert,
+    key: settings.key,
+    metadata: settings.headers,
+    compression: settings.compression,
+    timeoutMs: settings.timeoutMs,
+    userAgent: `macos-agent/${VERSION}`,
+  });
   return {
-    send(batch) {
-      lastResponse = undefined;
-      return new Promise((resolve) => {
-        delegate.export(batch, (result) => {
-          if (result.code === 0) {
-            const partial = lastResponse?.partialSuccess;
-            const rejected = Number(partial?.rejectedDataPoints ?? 0);
-            resolve({ ok: true, rejectedPoints: rejected, ...(partial?.errorMessage ? { rejectMessage: partial.errorMessage } : {}) });
-            return;
-          }
-          const d = describeError(result.error);
-          if (d.code === GRPC_STATUS.UNAVAILABLE) {
-            // grpc-js backs off reconnecting for up to two minutes after a collector went away, and
-            // fails every call meanwhile; the export queue keeps its own backoff, so each retry
-            // gets a fresh channel that connects at once.
-            void delegate.shutdown().catch(() => undefined);
-            delegate = createDelegate();
-          }
-          resolve({ ok: false, message: d.message, ...(d.status !== undefined ? { status: d.status } : {}), retryable: isRetryable(d.code) });
-        });
-      });
+    async send(batch) {
+      const answer = await client.call(EXPORT_METHOD, batch.payload);
+      if (!answer.ok) {
+        return { ok: false, message: answer.message, status: answer.status, retryable: isRetryable(answer.code) };
+      }
+      let response: IExportMetricsServiceResponse;
+      try {
+        response = ProtobufMetricsSerializer.deserializeResponse(answer.message);
+      } catch (error) {
+        return { ok: false, message: `cannot decode the collector's ExportMetricsServiceResponse: ${(error as Error).message}`, status: 'INTERNAL', retryable: true };
+      }
+      const partial = response.partialSuccess;
+      const rejected = Number(partial?.rejectedDataPoints ?? 0);
+      return { ok: true, rejectedPoints: rejected, ...(partial?.errorMessage ? { rejectMessage: partial.errorMessage } : {}) };
     },
-    shutdown: () => delegate.shutdown(),
+    shutdown: () => client.close(),
   };
 }
