@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname, arch, cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { parseSysctl } from './parsers/sysctl.js';
+import { runFile } from './sources/child-process.js';
 import type { Attributes } from './metrics/catalog.js';
 import type { AgentConfig } from './config.js';
 import { VERSION } from './version.js';
@@ -70,13 +70,15 @@ export function parseIoregPlatformUuid(text: string): string | undefined {
   return /"IOPlatformUUID"\s*=\s*"([0-9A-Fa-f-]{36})"/.exec(text)?.[1];
 }
 
-function run(command: string, args: readonly string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: timeoutMs, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }, (error, stdout) => {
-      if (error) reject(error);
-      else resolve(stdout);
-    });
-  });
+async function run(command: string, args: readonly string[], timeoutMs: number): Promise<string> {
+  const result = await runFile(command, args, { timeoutMs });
+  if (result.exitCode !== 0) {
+    const how = result.startError !== undefined ? `could not be started (${result.startError.message})`
+      : result.timedOut ? `did not finish within ${timeoutMs} ms`
+        : result.exitCode !== null ? `exited (code ${result.exitCode})` : `was killed (${result.signal})`;
+    throw new Error(`${[command, ...args].join(' ')} ${how}`);
+  }
+  return result.stdout;
 }
 
 export interface DetectResourceOptions {

@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { execa } from 'execa';
+import { runFile } from '../sources/child-process.js';
 
 /** The Collector distribution whose `validate` command checks a generated config. */
 export const VALIDATOR = 'otelcol-contrib';
@@ -29,8 +29,8 @@ export function findValidator(path: string = process.env['PATH'] ?? ''): string 
 export async function validateConfigFile(file: string, path?: string): Promise<ValidationResult> {
   const binary = findValidator(path);
   if (binary === undefined) return { kind: 'unavailable' };
-  const result = await execa(binary, ['validate', `--config=${file}`], { reject: false, timeout: 60_000, all: true });
-  const output = (result.all ?? '').trim();
+  const result = await runFile(binary, ['validate', `--config=${file}`], { timeoutMs: 60_000 });
+  const output = [result.stdout.trim(), result.stderr.trim()].filter((text) => text !== '').join('\n');
   return result.exitCode === 0 && !result.timedOut
     ? { kind: 'valid', binary, output }
     : { kind: 'invalid', binary, output: result.timedOut ? `timed out after 60 s\n${output}` : output };

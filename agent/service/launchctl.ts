@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runFile } from '../sources/child-process.js';
 import { parseLaunchctlPrint, type LaunchdJobState } from './launchctl-print.js';
 
 export interface LaunchctlResult {
@@ -23,12 +23,13 @@ export const EXIT_NOT_LOADED = 113;
  * returns its exit code and output; a missing launchctl is an error that says where this runs.
  */
 export async function launchctl(args: readonly string[]): Promise<LaunchctlResult> {
-  const result = await execa('launchctl', args, { reject: false, stdin: 'ignore', timeout: 60_000 });
-  if (result.failed && result.code === 'ENOENT') {
+  const result = await runFile('launchctl', args, { timeoutMs: 60_000 });
+  if (result.notFound) {
     throw new LaunchctlError('launchctl not found on PATH: `macos-agent service` manages a launchd service and works only on macOS');
   }
   if (result.timedOut) throw new LaunchctlError(`launchctl ${args.join(' ')} did not finish within 60 s and was killed`);
-  return { args, code: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
+  if (result.startError !== undefined) throw new LaunchctlError(`launchctl could not be started: ${result.startError.message}`);
+  return { args, code: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Runs launchctl and throws, naming the command, its exit code and first line of output, when it fails. */

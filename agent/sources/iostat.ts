@@ -2,8 +2,8 @@
 // and the load averages.
 //
 // The daemon keeps ONE long-lived child, `iostat -I -C -U -n 99 -w SECONDS`, instead of spawning
-// per collection: a spawn costs the agent about 2 ms of CPU with execa, a row read from the
-// stream about 0.1 ms (both measured on the 2-core Linux test machine). The first row holds each
+// per collection: a spawn costs the agent about 1 ms of CPU, a row read from the stream about
+// 0.1 ms (both measured on the 2-core Linux test machine). The first row holds each
 // disk's totals since boot and later rows the I/O since that first row (see parsers/iostat.ts),
 // so disk totals stay exact to the 0.01 MB iostat prints, and every row after the first gives the
 // CPU split of the last interval. The child is supervised: restarted with backoff when it exits,
@@ -12,12 +12,12 @@
 // `--once`, `--replay` and `capture` run a bounded `iostat -I -C -U -n 99 -c 2 -w 1` instead: the
 // second row is one second of CPU, the disks are the same totals since boot.
 
-import { execa, type ResultPromise } from 'execa';
 import { ATTR, type Point, point } from '../metrics/catalog.js';
 import {
   IostatDiskTotals, IostatLineReader, parseIostat, summarizeIostat,
   type DiskTotal, type IostatMalformedLine, type IostatSummary,
 } from '../parsers/iostat.js';
+import { spawnChild, type ChildExit, type LiveChild } from './child-process.js';
 import { runCommand } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 import { RejectedInput } from './rejected-input.js';
@@ -77,8 +77,8 @@ class IostatSource implements Source {
   readonly #streaming: boolean;
   readonly #intervalMs: number;
 
-  #child: ResultPromise | undefined;
-  #childExited: Promise<unknown> | undefined;
+  #child: LiveChild | undefined;
+  #childExited: Promise<void> | undefined;
   #stopping = false;
   #restartTimer: NodeJS.Timeout | undefined;
   #watchdog: NodeJS.Timeout | undefined;
@@ -140,7 +140,7 @@ class IostatSource implements Source {
     this.#watchdog = undefined;
     const child = this.#child;
     if (child) {
-      child.kill('SIGTERM');
+      child.terminate();
       await this.#childExited;
     }
     this.#wakeWaiters();
@@ -180,17 +180,15 @@ class IostatSource implements Source {
     this.#cpu = undefined;
     this.#lastRowAt = Date.now();
     this.#stderrTail = '';
-    const child = execa(IOSTAT_COMMAND, iostatStreamArgs(this.#intervalMs), {
-      stdin: 'ignore', buffer: false, reject: false, env: { LC_ALL: 'C' }, forceKillAfterDelay: 1000,
-    });
+    const child = spawnChild(IOSTAT_COMMAND, iostatStreamArgs(this.#intervalMs), { killGraceMs: 1000 });
     this.#child = child;
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => this.#onStdout(chunk));
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => this.#onStdout(chunk));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
       this.#stderrTail = (this.#stderrTail + chunk).slice(-2048);
     });
-    this.#childExited = child.then((result) => this.#onExit(child, result), (error: unknown) => this.#onExit(child, error));
+    this.#childExited = child.exited.then((exit) => this.#onExit(child, exit));
   }
 
   #onStdout(chunk: string): void {
@@ -246,13 +244,12 @@ class IostatSource implements Source {
     return next;
   }
 
-  #onExit(child: ResultPromise, outcome: unknown): void {
+  #onExit(child: LiveChild, exit: ChildExit): void {
     if (this.#child !== child) return;
     this.#child = undefined;
     if (this.#stopping) return;
-    const result = outcome as { code?: string; exitCode?: number; signal?: string; shortMessage?: string; message?: string };
     const stderr = this.#stderrTail.trim().split('\n')[0] ?? '';
-    if (result.code === 'ENOENT') {
+    if (exit.notFound) {
       this.#fatal = new SourceError('iostat', 'missing',
         `${IOSTAT_COMMAND} not found on PATH — iostat metrics need macOS (iostat ships with it); disable the iostat source to silence this`);
     } else if (this.#rows === 0 && looksLikeSysstat(this.#stderrTail)) {
@@ -262,7 +259,8 @@ class IostatSource implements Source {
       this.#wakeWaiters();
       return;
     }
-    const how = result.exitCode !== undefined ? `exited (code ${result.exitCode})` : `was killed (${result.signal ?? 'unknown signal'})`;
+    const how = exit.startError !== undefined ? `could not be started (${exit.startError.message})`
+      : exit.exitCode !== null ? `exited (code ${exit.exitCode})` : `was killed (${exit.signal ?? 'unknown signal'})`;
     this.#fault ??= new SourceError('iostat', 'failed',
       `${this.#commandLine()} ${how}${stderr ? `: "${stderr}"` : ''}; restarting in ${this.#backoffMs / 1000} s`);
     this.#wakeWaiters();
@@ -283,7 +281,7 @@ class IostatSource implements Source {
     this.#fault = new SourceError('iostat', 'timeout',
       `${this.#commandLine()} printed no row for ${Math.round((Date.now() - this.#lastRowAt) / 1000)} s (3 intervals); killed, it will be restarted`);
     this.#wakeWaiters();
-    child.kill('SIGKILL');
+    child.kill();
   }
 
   #firstRow(timeoutMs: number): Promise<void> {

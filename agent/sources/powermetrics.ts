@@ -1,9 +1,9 @@
 import { cpus } from 'node:os';
-import { execa, type Result, type ResultPromise } from 'execa';
 import { point, type Point } from '../metrics/catalog.js';
 import {
   parsePowermetricsPlist, PowermetricsParseError, type PowerComponent, type PowermetricsSample,
 } from '../parsers/powermetrics.js';
+import { spawnChild, type ChildExit, type LiveChild } from './child-process.js';
 import { splitNulDocuments, NulDocumentSplitter } from './nul-stream.js';
 import { readReplayFile, runCommand } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
@@ -149,7 +149,7 @@ export class PowermetricsSource implements Source {
   #latestAt = 0;
   #started = false;
   #stopping = false;
-  #child: ResultPromise | undefined;
+  #child: LiveChild | undefined;
   #childExited: Promise<void> = Promise.resolve();
   #stderr = '';
   #lastDocumentAt = 0;
@@ -222,7 +222,7 @@ export class PowermetricsSource implements Source {
     if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer);
     if (this.#child !== undefined) {
       this.#endReason = 'stop';
-      this.#child.kill('SIGTERM');
+      this.#child.terminate();
     }
     await this.#childExited;
     await this.#once?.catch(() => undefined);
@@ -291,22 +291,14 @@ export class PowermetricsSource implements Source {
     this.#splitter.reset();
     this.#stderr = '';
     this.#endReason = undefined;
-    const child = execa(COMMAND, args, {
-      stdin: 'ignore',
-      buffer: false,
-      reject: false,
-      encoding: 'buffer',
-      env: { LC_ALL: 'C' },
-      forceKillAfterDelay: this.#timing.killGraceMs,
-      cleanup: true,
-    });
+    const child = spawnChild(COMMAND, args, { killGraceMs: this.#timing.killGraceMs });
     this.#child = child;
     this.#lastDocumentAt = Date.now();
-    child.stdout.on('data', (chunk: Uint8Array) => this.#splitter.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
-    child.stderr.on('data', (chunk: Uint8Array) => {
-      if (this.#stderr.length < STDERR_LIMIT) this.#stderr += Buffer.from(chunk).toString('utf8');
+    child.stdout.on('data', (chunk: Buffer) => this.#splitter.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (this.#stderr.length < STDERR_LIMIT) this.#stderr += chunk.toString('utf8');
     });
-    this.#childExited = child.then((result) => this.#onExit(child, result));
+    this.#childExited = child.exited.then((exit) => this.#onExit(child, exit));
 
     const watchdog = setInterval(() => {
       if (this.#child === child && Date.now() - this.#lastDocumentAt > HANG_INTERVALS * this.#intervalMs) this.#end(child, 'hang');
@@ -318,10 +310,10 @@ export class PowermetricsSource implements Source {
     this.#timers = [watchdog, recycle];
   }
 
-  #end(child: ResultPromise, reason: EndReason): void {
+  #end(child: LiveChild, reason: EndReason): void {
     if (this.#child !== child || this.#endReason !== undefined) return;
     this.#endReason = reason;
-    child.kill('SIGTERM');
+    child.terminate();
   }
 
   #clearTimers(): void {
@@ -329,7 +321,7 @@ export class PowermetricsSource implements Source {
     this.#timers = [];
   }
 
-  #onExit(child: ResultPromise, result: Result): void {
+  #onExit(child: LiveChild, exit: ChildExit): void {
     if (this.#child !== child) return;
     this.#clearTimers();
     this.#child = undefined;
@@ -343,7 +335,7 @@ export class PowermetricsSource implements Source {
       this.#restart(0);
       return;
     }
-    const error = this.#exitError(result, reason);
+    const error = this.#exitError(exit, reason);
     this.#lastError = error;
     if (error.kind === 'permission' || error.kind === 'missing') {
       this.#rejected.warnOnce(`${error.message} (trying again every ${Math.round(this.#timing.refusedRetryMs / 1000)} s)`, `refused:${error.message}`);
@@ -366,10 +358,13 @@ export class PowermetricsSource implements Source {
     this.#restartTimer.unref();
   }
 
-  #exitError(result: Result, reason: EndReason | undefined): SourceError {
-    if (result.code === 'ENOENT') return missingError();
+  #exitError(exit: ChildExit, reason: EndReason | undefined): SourceError {
+    if (exit.notFound) return missingError();
+    if (exit.startError !== undefined) {
+      return new SourceError(SOURCE, 'failed', `powermetrics could not be started: ${exit.startError.message}`, { cause: exit.startError });
+    }
     const stderr = firstLine(this.#stderr);
-    const how = result.exitCode !== undefined ? `exited (code ${result.exitCode})` : `was killed (${result.signal ?? 'unknown signal'})`;
+    const how = exit.exitCode !== null ? `exited (code ${exit.exitCode})` : `was killed (${exit.signal ?? 'unknown signal'})`;
     if (refusesWithoutRoot(this.#stderr)) return permissionError(how, stderr);
     if (reason === 'hang') {
       return new SourceError(SOURCE, 'timeout', `powermetrics sent no sample for ${HANG_INTERVALS} intervals (${HANG_INTERVALS * this.#intervalMs} ms) and was killed`);

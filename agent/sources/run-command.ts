@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import type { SourceName } from '../metrics/catalog.js';
+import { RUN_FILE_MAX_BUFFER_BYTES, runFile } from './child-process.js';
 import { SourceError } from './source.js';
 
 export interface RunCommandOptions {
@@ -23,28 +23,27 @@ export async function runCommand(opts: RunCommandOptions): Promise<string> {
   if (opts.replayDir !== undefined) {
     return readReplayFile(opts.source, opts.replayDir, opts.replayFile);
   }
-  // execa's cleanup (on by default) kills a command still running when the agent exits.
-  const result = await execa(opts.command, opts.args, {
-    timeout: opts.timeoutMs,
-    reject: false,
-    stripFinalNewline: false,
-    stdin: 'ignore',
-    env: { LC_ALL: 'C' },
-  });
+  const result = await runFile(opts.command, opts.args, { timeoutMs: opts.timeoutMs });
   const line = `${opts.command} ${opts.args.join(' ')}`.trim();
-  if (result.failed) {
-    if (result.code === 'ENOENT') {
-      throw new SourceError(opts.source, 'missing',
-        `${opts.command} not found on PATH — ${opts.source} metrics need macOS (${opts.command} ships with it); disable the ${opts.source} source to silence this`);
-    }
-    if (result.timedOut) {
-      throw new SourceError(opts.source, 'timeout', `${line} did not finish within ${opts.timeoutMs} ms and was killed`);
-    }
-    const stderr = String(result.stderr ?? '').trim().split('\n')[0] ?? '';
-    const how = result.exitCode !== undefined ? `exited (code ${result.exitCode})` : `was killed (${result.signal ?? 'unknown signal'})`;
+  if (result.notFound) {
+    throw new SourceError(opts.source, 'missing',
+      `${opts.command} not found on PATH — ${opts.source} metrics need macOS (${opts.command} ships with it); disable the ${opts.source} source to silence this`);
+  }
+  if (result.timedOut) {
+    throw new SourceError(opts.source, 'timeout', `${line} did not finish within ${opts.timeoutMs} ms and was killed`);
+  }
+  if (result.startError !== undefined) {
+    throw new SourceError(opts.source, 'failed', `${line} could not be started: ${result.startError.message}`, { cause: result.startError });
+  }
+  if (result.outputTooLarge) {
+    throw new SourceError(opts.source, 'failed', `${line} printed more than ${RUN_FILE_MAX_BUFFER_BYTES / (1024 * 1024)} MiB on one stream and was killed`);
+  }
+  if (result.exitCode !== 0) {
+    const stderr = result.stderr.trim().split('\n')[0] ?? '';
+    const how = result.exitCode !== null ? `exited (code ${result.exitCode})` : `was killed (${result.signal ?? 'unknown signal'})`;
     throw new SourceError(opts.source, 'failed', `${line} ${how}${stderr ? `: "${stderr}"` : ''}`);
   }
-  return String(result.stdout);
+  return result.stdout;
 }
 
 export async function readReplayFile(source: SourceName, dir: string, file: string): Promise<string> {
