@@ -1,0 +1,134 @@
+// The agent's child processes: one-shot runs that report how they ended instead of throwing,
+// timeouts that end even a child ignoring SIGTERM, and no child left running when the agent exits.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { liveChildCount, runFile, spawnChild } from '../agent/sources/child-process.js';
+
+const MODULE = join(import.meta.dirname, '..', 'agent', 'sources', 'child-process.ts');
+
+let tmp: string | undefined;
+afterEach(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  tmp = undefined;
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('runFile', () => {
+  it('reports a command that is not on PATH as not found, without throwing', async () => {
+    const result = await runFile('macos-agent-no-such-command', ['-x'], { timeoutMs: 1000 });
+    expect(result).toMatchObject({ notFound: true, exitCode: null, signal: null, timedOut: false, stdout: '', stderr: '' });
+    expect((result.startError as NodeJS.ErrnoException).code).toBe('ENOENT');
+  });
+
+  it('returns the output and exit code of a command that fails', async () => {
+    const result = await runFile('/bin/sh', ['-c', 'echo partial; echo "sysctl: unknown oid" >&2; exit 3'], { timeoutMs: 5000 });
+    expect(result).toMatchObject({
+      exitCode: 3, signal: null, notFound: false, startError: undefined, timedOut: false, outputTooLarge: false,
+      stdout: 'partial\n', stderr: 'sysctl: unknown oid\n',
+    });
+  });
+
+  it('runs the child with LC_ALL=C, the given variables and the rest of the environment', async () => {
+    process.env['MACOS_AGENT_TEST_INHERITED'] = 'inherited';
+    try {
+      const result = await runFile('/bin/sh', ['-c', 'echo "$LC_ALL $MACOS_AGENT_TEST_INHERITED $EXTRA"'], { timeoutMs: 5000, env: { EXTRA: 'given' } });
+      expect(result.stdout).toBe('C inherited given\n');
+    } finally {
+      delete process.env['MACOS_AGENT_TEST_INHERITED'];
+    }
+  });
+
+  it('ends a command at its timeout with SIGTERM', async () => {
+    const t0 = Date.now();
+    const result = await runFile('sleep', ['10'], { timeoutMs: 100 });
+    expect(result).toMatchObject({ timedOut: true, exitCode: null, signal: 'SIGTERM' });
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('kills a timed-out command that ignores SIGTERM with SIGKILL after the grace period', async () => {
+    const t0 = Date.now();
+    const result = await runFile('/bin/sh', ['-c', 'trap "echo got SIGTERM" TERM; while :; do sleep 0.05; done'], { timeoutMs: 150, killGraceMs: 300 });
+    const elapsed = Date.now() - t0;
+    expect(result).toMatchObject({ timedOut: true, exitCode: null, signal: 'SIGKILL' });
+    expect(result.stdout).toContain('got SIGTERM');
+    expect(elapsed).toBeGreaterThanOrEqual(450);
+    expect(elapsed).toBeLessThan(3000);
+  });
+
+  it('keeps at most maxBufferBytes of output and ends a command that prints more', async () => {
+    const result = await runFile('head', ['-c', '1000000', '/dev/zero'], { timeoutMs: 5000, maxBufferBytes: 1000 });
+    expect(result.outputTooLarge).toBe(true);
+    expect(result.stdout).toHaveLength(1000);
+  });
+});
+
+describe('spawnChild', () => {
+  it('counts a child as live until it has exited, and terminate() ends it', async () => {
+    const before = liveChildCount();
+    const child = spawnChild('sleep', ['60']);
+    expect(child.pid).toBeGreaterThan(0);
+    expect(liveChildCount()).toBe(before + 1);
+    child.terminate();
+    expect(await child.exited).toMatchObject({ exitCode: null, signal: 'SIGTERM', notFound: false });
+    expect(liveChildCount()).toBe(before);
+    expect(isAlive(child.pid!)).toBe(false);
+  });
+
+  it('streams the child output as it comes', async () => {
+    const child = spawnChild('/bin/sh', ['-c', 'echo one; echo two >&2']);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+    expect(await child.exited).toMatchObject({ exitCode: 0, signal: null });
+    expect([stdout, stderr]).toEqual(['one\n', 'two\n']);
+  });
+});
+
+describe('children and the agent process', () => {
+  it('kills every child still running when the process exits', async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'macos-agent-children-'));
+    const oneShotPidFile = join(tmp, 'one-shot.pid');
+    const parent = join(tmp, 'parent.mjs');
+    writeFileSync(parent, [
+      `import { readFileSync } from 'node:fs';`,
+      `import { runFile, spawnChild } from ${JSON.stringify(pathToFileURL(MODULE).href)};`,
+      `const longLived = spawnChild('sleep', ['60']);`,
+      `void runFile('/bin/sh', ['-c', ${JSON.stringify(`echo $$ > '${oneShotPidFile}'; exec sleep 61`)}], { timeoutMs: 60000 });`,
+      `const started = setInterval(() => {`,
+      `  let pid = '';`,
+      `  try { pid = readFileSync(${JSON.stringify(oneShotPidFile)}, 'utf8').trim(); } catch {}`,
+      `  if (pid === '') return;`,
+      `  clearInterval(started);`,
+      `  process.stdout.write(String(longLived.pid));`,
+      `  process.exit(0);`,
+      `}, 10);`,
+    ].join('\n'));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--disable-warning=ExperimentalWarning', parent], { timeout: 10_000 });
+    const longLivedPid = Number(stdout);
+    expect(longLivedPid).toBeGreaterThan(0);
+    const oneShotPid = Number(readFileSync(oneShotPidFile, 'utf8').trim());
+    await until(() => !isAlive(longLivedPid) && !isAlive(oneShotPid), 2000, `the children (pids ${longLivedPid}, ${oneShotPid}) to be gone`);
+  });
+});
