@@ -170,6 +170,11 @@ export class GrpcUnaryClient {
     const session = this.#session;
     this.#session = undefined;
     if (session === undefined || session.destroyed) return;
+    // A session still connecting (to a host that does not answer) would hold close() until the connect times out.
+    if (session.connecting) {
+      session.destroy();
+      return;
+    }
     await new Promise<void>((resolve) => session.close(() => resolve()));
   }
 
