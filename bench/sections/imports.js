@@ -1,7 +1,7 @@
 // Where the agent's resident memory goes: RSS of a fresh Node after importing each module alone
 // (one process per figure, median of 2), then the marginal cost of each of the daemon's heavy
 // dependencies on top of the others, then V8 flags that trade memory for speed.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,15 +29,18 @@ async function probe(specs, flags = [], runs = 2) {
   const results = [];
   for (let i = 0; i < runs; i++) results.push(JSON.parse(await runNode([...flags, PROBE, ...specs], { cwd: REPO })));
   const pick = (k) => (results[0][k] === undefined ? undefined : median(results.map((r) => r[k])));
-  return { rss: pick('rss'), rssAnon: pick('rssAnon'), rssFile: pick('rssFile'), heapUsed: pick('heapUsed'), heapTotal: pick('heapTotal'), importMs: pick('importMs') };
+  return {
+    rss: pick('rss'), rssAnon: pick('rssAnon'), rssFile: pick('rssFile'), heapUsed: pick('heapUsed'), heapTotal: pick('heapTotal'), importMs: pick('importMs'),
+    packages: results[0].packages,
+  };
 }
 
-// What the daemon process loads from node_modules (the exporter pulls in @grpc/grpc-js).
-const DAEMON_DEPS = [
-  '@opentelemetry/api', '@opentelemetry/sdk-metrics', '@opentelemetry/resources',
-  '@opentelemetry/otlp-transformer', '@opentelemetry/otlp-grpc-exporter-base',
-  'execa', 'pino', 'commander', 'yaml',
-];
+/** The package's direct dependencies that the daemon loads: those daemon.js pulls in, and the CLI's commander. */
+async function daemonDependencies() {
+  const direct = Object.keys(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).dependencies ?? {});
+  const loaded = JSON.parse(await runNode([PROBE, distModule('daemon.js')], { cwd: REPO })).packages;
+  return direct.filter((d) => loaded.includes(d) || d === 'commander');
+}
 
 export async function run() {
   const rows = [];
@@ -49,7 +52,7 @@ export async function run() {
       deltaOverBareMB: (m.rss - bare.rss) / MB,
       anonMB: m.rssAnon === undefined ? undefined : m.rssAnon / MB,
       fileMB: m.rssFile === undefined ? undefined : m.rssFile / MB,
-      heapUsedMB: m.heapUsed / MB, heapTotalMB: m.heapTotal / MB, importMs: m.importMs, ...extra,
+      heapUsedMB: m.heapUsed / MB, heapTotalMB: m.heapTotal / MB, importMs: m.importMs, packagesLoaded: m.packages, ...extra,
     },
     status: 'INFO',
   });
@@ -79,7 +82,7 @@ export async function run() {
     }
   }
 
-  const deps = DAEMON_DEPS.filter(resolvable);
+  const deps = await daemonDependencies();
   const all = await probe(deps);
   add('together', `all daemon dependencies (${deps.length})`, all);
   for (const dep of deps) {

@@ -57,10 +57,10 @@ export async function run() {
     for (const command of ['vm_stat', 'sysctl', 'iostat']) {
       const viaAgent = await measure(() => runCommand({ source: command, command, args: [], timeoutMs: 5000, replayFile: `${command}.txt` }));
       rows.push({
-        section: 'spawn', label: `one ${command} spawn, agent path (runCommand/execa): agent CPU`, value: viaAgent.cpuMs, unit: 'ms CPU',
+        section: 'spawn', label: `one ${command} spawn, agent path (runCommand): agent CPU`, value: viaAgent.cpuMs, unit: 'ms CPU',
         detail: { wallMs: viaAgent.wallMs, cpuMeanMs: viaAgent.cpuMeanMs, runs: RUNS },
       });
-      rows.push({ section: 'spawn', label: `one ${command} spawn, agent path (runCommand/execa): wall`, value: viaAgent.wallMs, unit: 'ms' });
+      rows.push({ section: 'spawn', label: `one ${command} spawn, agent path (runCommand): wall`, value: viaAgent.wallMs, unit: 'ms' });
     }
     const plain = await measure(() => execFileText('vm_stat', []));
     rows.push({ section: 'spawn', label: 'one vm_stat spawn, node:child_process.execFile: agent CPU', value: plain.cpuMs, unit: 'ms CPU', detail: { wallMs: plain.wallMs, cpuMeanMs: plain.cpuMeanMs } });
