@@ -76,6 +76,14 @@ describe('runFile', () => {
     expect(elapsed).toBeLessThan(3000);
   });
 
+  it('returns soon after the command exits even when a process it left behind holds its output open', async () => {
+    const t0 = Date.now();
+    const result = await runFile('/bin/sh', ['-c', 'sleep 30 & echo $!'], { timeoutMs: 5000 });
+    process.kill(Number(result.stdout), 'SIGKILL');
+    expect(result).toMatchObject({ exitCode: 0, timedOut: false });
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
   it('keeps at most maxBufferBytes of output and ends a command that prints more', async () => {
     const result = await runFile('head', ['-c', '1000000', '/dev/zero'], { timeoutMs: 5000, maxBufferBytes: 1000 });
     expect(result.outputTooLarge).toBe(true);
