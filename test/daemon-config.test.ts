@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { makeTestCertificates } from './helpers/tls-certificates.js';
 import { until } from './otlp/agent-process.js';
 import { startAgent } from './otlp/daemon.js';
 import { OtlpReceiver } from './otlp/receiver.js';
@@ -17,22 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'macos-agent-tls-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string): string => join(dir, name);
 
-/** A test CA, a server certificate for localhost/127.0.0.1 and a client certificate, made with openssl. */
-function makeCertificates(): void {
-  const openssl = (...args: string[]): void => { execFileSync('openssl', args, { stdio: 'ignore' }); };
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=macos-agent test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-  for (const [name, ext] of [['server', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'], ['client', 'extendedKeyUsage=clientAuth\n']] as const) {
-    writeFileSync(file(`${name}.ext`), ext);
-    openssl('req', ...ec, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', `/CN=${name === 'server' ? 'localhost' : 'macos-agent test client'}`);
-    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
-      '-out', file(`${name}.pem`), '-days', '1', '-extfile', file(`${name}.ext`));
-    chmodSync(file(`${name}.key`), 0o600);
-  }
-}
-
-beforeAll(() => makeCertificates());
+beforeAll(() => { makeTestCertificates(dir); });
 
 describe('exporter configuration', () => {
   it('exports over TLS to a collector that requires a client certificate (mTLS), configured by the OTEL_* variables', async () => {

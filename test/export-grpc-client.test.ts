@@ -1,15 +1,19 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { status } from '@grpc/grpc-js';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBatch, keepObservedSeries } from '../agent/export/batch.js';
 import { createOtlpSender, type ExportBatch, type ExporterSettings } from '../agent/export/exporter.js';
 import { GRPC_STATUS, GrpcUnaryClient, type GrpcClientOptions } from '../agent/export/grpc-client.js';
 import { point } from '../agent/metrics/catalog.js';
 import { PointStore, registerInstruments } from '../agent/metrics/instruments.js';
+import { makeTestCertificates, type TestCertificates } from './helpers/tls-certificates.js';
 import { OtlpReceiver, type ReceivedRequest } from './otlp/receiver.js';
 
 const EXPORT = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
@@ -246,5 +250,40 @@ describe('the OTLP sender on the client', () => {
       { ok: false, status: 'RESOURCE_EXHAUSTED', message: 'refusal 1', retryable: true },
       { ok: false, status: 'INVALID_ARGUMENT', message: 'refusal 2', retryable: false },
     ]);
+  });
+});
+
+describe('GrpcUnaryClient over TLS to a grpc-js server', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'macos-agent-grpc-tls-'));
+  let certs: TestCertificates;
+  beforeAll(() => { certs = makeTestCertificates(dir); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tlsReceiver = (requireClientCert: boolean): Promise<OtlpReceiver> =>
+    receiver({ tls: { ca: readFileSync(certs.ca), cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey), requireClientCert } });
+
+  it('verifies the server against the configured CA, by host name or by IP address', async () => {
+    const r = await tlsReceiver(false);
+    const payload = (await memoryBatch()).payload;
+    for (const host of ['localhost', '127.0.0.1']) {
+      expect(await client(`https://${host}:${r.port}`, { ca: readFileSync(certs.ca) }).call(EXPORT, payload)).toEqual({ ok: true, message: Buffer.alloc(0) });
+    }
+    expect(r.accepted()).toHaveLength(2);
+  });
+
+  it('answers UNAVAILABLE, saying why, when the server certificate is not trusted', async () => {
+    const r = await tlsReceiver(false);
+    const result = await client(`https://localhost:${r.port}`).call(EXPORT, (await memoryBatch()).payload);
+    expect(result).toMatchObject({ ok: false, status: 'UNAVAILABLE' });
+    expect(!result.ok && result.message).toMatch(/certificate/);
+    expect(r.requests).toEqual([]);
+  });
+
+  it('presents the client certificate a server requires (mTLS), and fails without it', async () => {
+    const r = await tlsReceiver(true);
+    const payload = (await memoryBatch()).payload;
+    const ca = readFileSync(certs.ca);
+    expect((await client(`https://localhost:${r.port}`, { ca, cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) }).call(EXPORT, payload)).ok).toBe(true);
+    expect(await client(`https://localhost:${r.port}`, { ca }).call(EXPORT, payload)).toMatchObject({ ok: false, status: 'UNAVAILABLE' });
+    expect(r.accepted()).toHaveLength(1);
   });
 });
