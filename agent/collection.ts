@@ -17,18 +17,29 @@ export interface SourceStatus {
  * telemetry. A failing source never stops the others. A persistent fault is logged once when it
  * starts (or changes) and once when it clears, never once per cycle.
  */
+export interface CollectionSchedule {
+  /** The daemon's cycle (ms): `interval`. */
+  readonly cycleMs: number;
+  /** Each source's own interval (ms); a source is collected on the cycles when it is due. */
+  readonly intervalOf: (source: SourceName) => number;
+}
+
 export class Collection {
   readonly #sources: readonly Source[];
   readonly #store: PointStore;
   readonly #telemetry: AgentTelemetry;
   readonly #log: Logger;
+  readonly #schedule: CollectionSchedule | undefined;
   readonly #lastError = new Map<SourceName, string>();
+  readonly #lastCollected = new Map<SourceName, number>();
 
-  constructor(sources: readonly Source[], store: PointStore, telemetry: AgentTelemetry, log: Logger) {
+  /** Without a schedule every call collects every source (`--once`). */
+  constructor(sources: readonly Source[], store: PointStore, telemetry: AgentTelemetry, log: Logger, schedule?: CollectionSchedule) {
     this.#sources = sources;
     this.#store = store;
     this.#telemetry = telemetry;
     this.#log = log;
+    this.#schedule = schedule;
   }
 
   get sources(): readonly Source[] {
@@ -45,10 +56,24 @@ export class Collection {
     }));
   }
 
-  async collectAll(): Promise<SourceStatus[]> {
-    const statuses = await Promise.all(this.#sources.map((s) => this.#collectOne(s)));
+  /**
+   * Collects the sources that are due. A source that is not due this cycle exports nothing this
+   * cycle: its points are exported once per collection, never repeated as if newly measured.
+   */
+  async collectAll(now: number = performance.now()): Promise<SourceStatus[]> {
+    const due = this.#sources.filter((s) => this.#isDue(s.name, now));
+    for (const s of this.#sources) if (!due.includes(s)) this.#store.clear(s.name);
+    const statuses = await Promise.all(due.map((s) => this.#collectOne(s)));
+    for (const s of due) this.#lastCollected.set(s.name, now);
     this.#store.set('agent', this.#telemetry.points());
     return statuses;
+  }
+
+  #isDue(name: SourceName, now: number): boolean {
+    const last = this.#lastCollected.get(name);
+    if (this.#schedule === undefined || last === undefined) return true;
+    // Half a cycle of slack, so timer jitter never pushes a source one whole cycle late.
+    return now - last >= this.#schedule.intervalOf(name) - this.#schedule.cycleMs / 2;
   }
 
   async stop(): Promise<void> {

@@ -31,11 +31,13 @@ export interface AgentConfig {
       /** A plist document larger than this is dropped and the stream resynchronised. */
       max_document_bytes: number;
     };
-    iostat: { enabled: boolean };
-    vm_stat: { enabled: boolean };
-    sysctl: { enabled: boolean };
+    /** Each source's `interval` (ms): how often it is collected and exported; a multiple of `interval` is best. */
+    iostat: { enabled: boolean; interval: number };
+    vm_stat: { enabled: boolean; interval: number };
+    sysctl: { enabled: boolean; interval: number };
     smc: {
       enabled: boolean;
+      interval: number;
       /** Temperatures outside [min, max] °C are dropped as implausible. */
       min_celsius: number;
       max_celsius: number;
@@ -111,9 +113,14 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'sources.powermetrics.recycle_after', type: { kind: 'duration', minMs: 60 * SECOND, maxMs: 7 * DAY }, default: '6h' },
   { key: 'sources.powermetrics.max_document_bytes', type: { kind: 'size', minBytes: 64 * 1024, maxBytes: 256 * MiB }, default: '8MiB' },
   { key: 'sources.iostat.enabled', type: { kind: 'boolean' }, default: 'true' },
+  { key: 'sources.iostat.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
   { key: 'sources.vm_stat.enabled', type: { kind: 'boolean' }, default: 'true' },
+  { key: 'sources.vm_stat.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
   { key: 'sources.sysctl.enabled', type: { kind: 'boolean' }, default: 'true' },
+  // Installed memory never changes and swap moves slowly: a spawn a minute is enough.
+  { key: 'sources.sysctl.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${Math.max(Number(c['interval']), 60 * SECOND)}ms` },
   { key: 'sources.smc.enabled', type: { kind: 'boolean' }, default: 'true' },
+  { key: 'sources.smc.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
   { key: 'sources.smc.min_celsius', type: { kind: 'number', min: -50, max: 100 }, default: '15' },
   { key: 'sources.smc.max_celsius', type: { kind: 'number', min: 50, max: 200 }, default: '130' },
   { key: 'exporter.endpoint', type: { kind: 'url', schemes: ['http:', 'https:'] }, default: 'http://localhost:4317', env: ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'] },

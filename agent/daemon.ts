@@ -72,7 +72,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     onChildRestart: (s) => telemetry.recordChildRestart(s),
     onParseError: (s) => telemetry.recordError(s, 'parse'),
   });
-  const collection = new Collection(sources, store, telemetry, log);
+  const collection = new Collection(sources, store, telemetry, log, {
+    cycleMs: config.interval,
+    intervalOf: (name) => (name === 'agent' ? config.interval : config.sources[name].interval),
+  });
 
   const spool = new Spool(config.state_dir);
   const sender = createOtlpSender(settings);

@@ -106,7 +106,7 @@ class IostatSource implements Source {
     this.#ctx = ctx;
     this.#rejected = new RejectedInput(ctx, 'iostat');
     this.#streaming = ctx.mode === 'daemon' && ctx.replayDir === undefined;
-    this.#intervalMs = ctx.config.interval;
+    this.#intervalMs = ctx.config.sources.iostat.interval;
   }
 
   async start(): Promise<void> {
