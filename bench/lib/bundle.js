@@ -1,7 +1,9 @@
 // The machine the benchmark pretends to watch: an M2 Ultra's powermetrics plist (the biggest
 // document among the real captures), with the other commands' real captures from Apple Silicon
 // Macs (no vm_stat, iostat or sysctl capture of an M2 Ultra exists). The same files serve as a
-// replay bundle (`--replay DIR`) and behind the fake commands on PATH.
+// replay bundle (`--replay DIR`) and behind the fake commands on PATH. The SMC is read through an
+// addon, not a command, so only a replay reads its file: the largest real dump, of an Intel
+// MacBook Pro (no complete Apple Silicon dump exists).
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ export const BUNDLE_CAPTURES = {
   'powermetrics.plist': 'm2ultra-mac14_14-macos14.4-pumas.plist',
   'vm_stat.txt': 'm1pro-ansible-fixture.txt',
   'iostat.txt': 'applesilicon-iostat-w1-c5-2disks-innopolis-lab8-whitespace-suspect.txt',
+  'smc.txt': 'intel-MacBookPro16_1-smcread-dump-virtualsmc.txt',
 };
 /** `sysctl NAME...` prints only the names asked for: these lines are taken from real captures of one M1 MacBook Air. */
 const SYSCTL_CAPTURES = ['m1-mba10_1-8gb-sysctl-hw-asitopgo.txt', 'm1-mba10_1-8gb-sysctl-vm-asitopgo.txt'];

@@ -140,6 +140,12 @@ export async function run() {
       rows.push({ section: 'cycle', label: `  of which SDK collect + series filter, median (${replay ? 'replay' : 'spawn'})`, value: sum('sdk'), unit: 'ms CPU' });
       rows.push({ section: 'cycle', label: `  of which protobuf encode + gzip, median (${replay ? 'replay' : 'spawn'})`, value: sum('encode') + sum('gzip'), unit: 'ms CPU' });
       rows.push({ section: 'cycle', label: `wall time of one cycle, median (${how})`, value: median(r.steps.wall), unit: 'ms', detail: { points: r.points } });
+      if (replay) {
+        rows.push({
+          section: 'cycle', label: `bytes per cycle, gzip, every source replayed with the SMC dump (${r.points} points)`, value: r.bytes, unit: 'bytes',
+          budget: 16 * 1024, detail: { points: r.points, bytesPerPoint: r.bytes / r.points },
+        });
+      }
     }
   } finally {
     process.env.PATH = pathBefore;
