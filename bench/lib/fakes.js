@@ -1,6 +1,6 @@
 // Fake macOS commands for the benchmark, written the way test/helpers/fake-bin.ts writes them:
 // executables in a fresh folder that goes first on PATH, so the agent spawns them by name through
-// its real spawn path (execa). One-shot commands print a recorded capture and exit; powermetrics
+// its real spawn path. One-shot commands print a recorded capture and exit; powermetrics
 // streams NUL-terminated plist documents at the interval it is given, as the real one does.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 // What one spawn of a one-shot command costs the agent: its own CPU (process.cpuUsage, user +
 // system; the child's CPU is not counted) and the wall time until the output is in hand. The
 // fakes print real captures, so the agent reads what it would read on a Mac. The agent's path
-// (runCommand, through execa) is compared with node:child_process doing the same job.
+// (runCommand) is compared with node:child_process.execFile and spawn called directly.
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
