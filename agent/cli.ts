@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type AgentConfig } from './config.js';
 import { createLogger } from './log.js';
-import { EXIT_CONFIG, EXIT_NO_DATA } from './commands/once.js';
+import { EXIT_CONFIG, EXIT_NO_DATA } from './exit-codes.js';
 import { VERSION } from './version.js';
 import { addCollectorConfigOptions, type CollectorConfigFlags } from './collector/cli-options.js';
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config.js';
+import { EXIT_NO_DATA, EXIT_OK } from '../exit-codes.js';
 import { Collection, type SourceStatus } from '../collection.js';
 import { METRICS, type MetricSpec, type Attributes } from '../metrics/catalog.js';
 import { PointStore } from '../metrics/instruments.js';
@@ -8,10 +9,6 @@ import { basicResource } from '../resource.js';
 import { createSources } from '../sources/registry.js';
 import { AgentTelemetry } from '../telemetry.js';
 
-/** `--once` exit codes (documented in the README and `--help`). */
-export const EXIT_OK = 0;
-export const EXIT_CONFIG = 2;
-export const EXIT_NO_DATA = 3;
 
 export interface OnceOptions {
   readonly config: AgentConfig;

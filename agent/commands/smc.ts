@@ -1,7 +1,7 @@
 import { dumpJson, formatDumpText, readFullDump } from '../smc/dump.js';
 import { openSmc } from '../sources/smc.js';
 import { SourceError } from '../sources/source.js';
-import { EXIT_NO_DATA, EXIT_OK } from './once.js';
+import { EXIT_NO_DATA, EXIT_OK } from '../exit-codes.js';
 
 export interface SmcDumpOptions {
   /** Read DIR/smc.txt instead of the live SMC. */
