@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { liveChildCount, runFile, spawnChild } from '../agent/sources/child-process.js';
+import { isAlive } from './helpers/processes.js';
 
 const MODULE = join(import.meta.dirname, '..', 'agent', 'sources', 'child-process.ts');
 
@@ -17,14 +18,6 @@ afterEach(() => {
   tmp = undefined;
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

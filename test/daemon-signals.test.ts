@@ -6,20 +6,13 @@ import { makeFakeBin } from './helpers/fake-bin.js';
 import { AgentProcess, sleep, until } from './otlp/agent-process.js';
 import { startAgent } from './otlp/daemon.js';
 import { OtlpReceiver } from './otlp/receiver.js';
+import { isAlive } from './helpers/processes.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the daemon on SIGTERM and SIGINT', () => {
   it('exits at once on a second signal while the first is still flushing to a slow collector', async () => {

@@ -9,6 +9,7 @@ import type { Point } from '../agent/metrics/catalog.js';
 import { iostatModule } from '../agent/sources/iostat.js';
 import { SourceError, type RunMode, type Source } from '../agent/sources/source.js';
 import { makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
+import { isAlive } from './helpers/processes.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'iostat');
 const STREAM = join(FIXTURES, 'handmade-I-C-U-2disks-stream.txt');
@@ -101,14 +102,6 @@ async function collectError(s: Source): Promise<SourceError> {
   return error as SourceError;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('iostat daemon mode: one long-lived streaming child', () => {
   it('runs `iostat -I -C -U -n 99 -w 1`, reports totals since boot and the last interval, and stop() kills it', async () => {

@@ -10,6 +10,7 @@ import { PowermetricsSource, samplersFor, type PowermetricsTiming } from '../age
 import { SourceError, type RunMode } from '../agent/sources/source.js';
 import { runCli } from './helpers/cli.js';
 import { catScript, makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
+import { isAlive } from './helpers/processes.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'powermetrics');
 const M4PRO_5 = join(FIXTURES, 'm4pro-mac16_8-macos15.5-gpu_power-5samples-nulsep-matiasinsaurralde.plist');
@@ -108,14 +109,6 @@ function value(points: readonly Point[], metric: string, attrs: Record<string, s
   return points.find((p) => p.metric === metric && Object.entries(attrs).every(([k, v]) => p.attributes[k] === v))?.value;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Collects until the points satisfy `ready` (the child writes a document per interval). */
 async function collectWhen(source: PowermetricsSource, ready: (points: Point[]) => boolean = () => true, timeoutMs = 5000): Promise<Point[]> {
@@ -176,7 +169,7 @@ describe('powermetrics source, daemon mode, through a fake powermetrics on PATH'
     const first = await until('the first run', () => h.runs()[0]);
     expect(await h.source.collect()).toEqual([]);
     await until('a restart', () => h.restarts.length >= 1, 3000);
-    expect(alive(first.pid)).toBe(false);
+    expect(isAlive(first.pid)).toBe(false);
     expect(h.warnings).toContain('powermetrics sent no sample for 3 intervals (300 ms) and was killed; restarting');
   });
 
@@ -232,7 +225,7 @@ describe('powermetrics source, daemon mode, through a fake powermetrics on PATH'
     const first = await until('the first run', () => h.runs()[0]);
     await until('a recycle', () => h.restarts.length >= 1);
     await until('the second run', () => h.runs()[1]);
-    expect(alive(first.pid)).toBe(false);
+    expect(isAlive(first.pid)).toBe(false);
     expect(h.source.childPid).toBe(h.runs()[1]!.pid);
   });
 
@@ -241,7 +234,7 @@ describe('powermetrics source, daemon mode, through a fake powermetrics on PATH'
     await h.source.start();
     const { pid } = await until('the run', () => h.runs()[0]);
     await h.source.stop();
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     expect(h.source.childPid).toBeUndefined();
     await new Promise((r) => setTimeout(r, 3 * INTERVAL_MS));
     expect(h.runs()).toHaveLength(1);
@@ -250,7 +243,7 @@ describe('powermetrics source, daemon mode, through a fake powermetrics on PATH'
     await streaming.source.start();
     const run = await until('the run', () => streaming.runs()[0]);
     await streaming.source.stop();
-    expect(alive(run.pid)).toBe(false);
+    expect(isAlive(run.pid)).toBe(false);
   });
 });
 
