@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Collection } from '../agent/collection.js';
 import { point, type SourceName } from '../agent/metrics/catalog.js';
@@ -20,9 +20,9 @@ function countingSource(name: Exclude<SourceName, 'agent'>, fail = false): Sourc
   return s;
 }
 
-function logLines(): { log: ReturnType<typeof pino>; lines: { msg: string }[] } {
+function logLines(): { log: Logger; lines: { msg: string }[] } {
   const lines: { msg: string }[] = [];
-  const log = pino({ level: 'info' }, { write: (l: string) => { lines.push(JSON.parse(l) as { msg: string }); } });
+  const log: Logger = pino({ level: 'info' }, { write: (l: string) => { lines.push(JSON.parse(l) as { msg: string }); } });
   return { log, lines };
 }
 
