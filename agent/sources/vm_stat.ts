@@ -2,10 +2,9 @@
 //
 // The daemon keeps ONE long-lived child, `vm_stat SECONDS`, instead of spawning the snapshot form
 // per collection: a spawn costs the agent about 1.5 ms of CPU on the 2-core Linux test machine
-// (fork copies the page tables); with one streamed row per cycle instead, the cycle benchmark's
-// agent CPU per cycle went from 6.5 to 6.0 ms (sources alone: 3.1 to 2.2 ms). The stream's
-// counters are rebuilt from its first totals row plus the changes of later rows (see
-// VmStatStreamCounters in parsers/vm_stat.ts): exact in rate, and for a total the stream prints cut to thousands
+// (fork copies the page tables), a row read from the stream far less. The stream's counters are
+// rebuilt from its first totals row plus the changes of later rows (see VmStatStreamCounters in
+// parsers/vm_stat.ts): exact in rate, and for a total the stream prints cut to thousands
 // (`1122834K`) low by a constant under 1000; they never step backwards, across the re-printed
 // headers and across child restarts. The child is supervised: restarted with backoff when it
 // exits, killed and restarted when it stays silent for 3 intervals.
