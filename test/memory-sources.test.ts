@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../agent/config.js';
 import { sysctlModule } from '../agent/sources/sysctl.js';
 import { vmStatModule } from '../agent/sources/vm_stat.js';
-import { SourceError, type RunMode, type Source } from '../agent/sources/source.js';
+import { SourceError, type Source } from '../agent/sources/source.js';
 import { catScript, makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
 import { runCli } from './helpers/cli.js';
 
@@ -28,11 +28,11 @@ afterEach(() => {
   process.env['PATH'] = originalPath;
 });
 
-function create(module: typeof vmStatModule, path: string, mode: RunMode = 'daemon'): { source: Source; parseErrors: string[] } {
+function create(module: typeof vmStatModule, path: string): { source: Source; parseErrors: string[] } {
   process.env['PATH'] = path;
   const parseErrors: string[] = [];
   const source = module.create({
-    config: loadConfig({ env: {} }).config, mode, log: pino({ level: 'silent' }),
+    config: loadConfig({ env: {} }).config, mode: 'daemon', log: pino({ level: 'silent' }),
     onParseError: (_s, e) => parseErrors.push(e.message),
   });
   return { source, parseErrors };
@@ -44,11 +44,10 @@ async function collectError(s: Source): Promise<SourceError> {
   return error as SourceError;
 }
 
-// The daemon streams `vm_stat N` instead (test/vm_stat-source.test.ts).
-describe('vm_stat source, one-shot spawn path (--once)', () => {
+describe('vm_stat source, real spawn path', () => {
   it('runs `vm_stat` and reports the capture in bytes', async () => {
     fakes = makeFakeBin({ vm_stat: catScript(fixture('vm_stat/m1pro-ansible-fixture.txt')) });
-    const { source, parseErrors } = create(vmStatModule, fakes.path, 'once');
+    const { source, parseErrors } = create(vmStatModule, fakes.path);
     const points = await source.collect();
     expect(points).toHaveLength(22);
     expect(points[0]).toEqual({ metric: 'memoryUsage', value: 106037248, attributes: { 'system.memory.state': 'free' } });
@@ -57,7 +56,7 @@ describe('vm_stat source, one-shot spawn path (--once)', () => {
 
   it('counts an unknown field once, however many cycles print it', async () => {
     fakes = makeFakeBin({ vm_stat: catScript(fixture('vm_stat/handmade-new-field.txt')) });
-    const { source, parseErrors } = create(vmStatModule, fakes.path, 'once');
+    const { source, parseErrors } = create(vmStatModule, fakes.path);
     expect(await source.collect()).toHaveLength(22);
     expect(await source.collect()).toHaveLength(22);
     expect(parseErrors).toEqual([
@@ -67,21 +66,21 @@ describe('vm_stat source, one-shot spawn path (--once)', () => {
 
   it('output cut short: the complete fields, and the cut line counted', async () => {
     fakes = makeFakeBin({ vm_stat: catScript(fixture('vm_stat/handmade-truncated.txt')) });
-    const { source, parseErrors } = create(vmStatModule, fakes.path, 'once');
+    const { source, parseErrors } = create(vmStatModule, fakes.path);
     expect(await source.collect()).toHaveLength(7);
     expect(parseErrors).toEqual(['vm_stat: skipped line "\\"Translation faults\\":                25002": not a "Label: value." line']);
   });
 
   it('garbage is a parse error that says what to do', async () => {
     fakes = makeFakeBin({ vm_stat: catScript(fixture('vm_stat/handmade-garbage.txt')) });
-    const error = await collectError(create(vmStatModule, fakes.path, 'once').source);
+    const error = await collectError(create(vmStatModule, fakes.path).source);
     expect(error.kind).toBe('parse');
     expect(error.message).toMatch(/no "Mach Virtual Memory Statistics: \(page size of N bytes\)" header .* — is this macOS's vm_stat\? Run `macos-agent capture DIR`/);
   });
 
   it('a missing vm_stat is `missing`', async () => {
     fakes = makeFakeBin({});
-    const error = await collectError(create(vmStatModule, fakes.path, 'once').source);
+    const error = await collectError(create(vmStatModule, fakes.path).source);
     expect(error.kind).toBe('missing');
     expect(error.message).toBe('vm_stat not found on PATH — vm_stat metrics need macOS (vm_stat ships with it); disable the vm_stat source to silence this');
   });

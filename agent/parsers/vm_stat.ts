@@ -288,12 +288,24 @@ function parseStream(lines: readonly string[], pageSize: number, malformed: VmSt
       malformed.push({ line, reason: `${tokens.length} values for ${columns.length} columns` });
       continue;
     }
-    const read = readStreamValues(tokens, columns);
-    if (typeof read === 'string') {
-      malformed.push({ line, reason: read });
+    const row = new Map<string, number>();
+    const rowTruncated = new Set<string>();
+    let bad: string | undefined;
+    for (const [k, token] of tokens.entries()) {
+      const m = STREAM_VALUE.exec(token);
+      const value = m ? readCount(m[1]!) : `"${token}" is not a count`;
+      if (typeof value === 'string') {
+        bad = value;
+        break;
+      }
+      const column = columns[k]!;
+      if (m![2] !== undefined) rowTruncated.add(column);
+      row.set(column, value * (m![2] !== undefined ? SUFFIX[m![2]]! : 1));
+    }
+    if (bad !== undefined) {
+      malformed.push({ line, reason: bad });
       continue;
     }
-    const { values: row, truncated: rowTruncated } = read;
     if (rowsInBlock === 0) {
       totals = row;
       truncatedColumns = rowTruncated;
@@ -320,140 +332,4 @@ function parseStream(lines: readonly string[], pageSize: number, malformed: VmSt
   }
   if (totals.size === 0) throw new VmStatParseError('vm_stat stream has a header but no complete row');
   return { form: 'stream', pageSize, fields, unknown, truncated, malformed };
-}
-
-/** A stream row's values by column, K/M/G multiplied out, or why the row cannot be read. */
-function readStreamValues(tokens: readonly string[], columns: readonly string[]): { values: Map<string, number>; truncated: Set<string> } | string {
-  const values = new Map<string, number>();
-  const truncated = new Set<string>();
-  for (const [k, token] of tokens.entries()) {
-    const m = STREAM_VALUE.exec(token);
-    const value = m ? readCount(m[1]!) : `"${token}" is not a count`;
-    if (typeof value === 'string') return value;
-    const column = columns[k]!;
-    if (m![2] !== undefined) truncated.add(column);
-    values.set(column, value * (m![2] !== undefined ? SUFFIX[m![2]]! : 1));
-  }
-  return { values, truncated };
-}
-
-/** One row of a live `vm_stat INTERVAL` stream. */
-export interface VmStatStreamRow {
-  readonly pageSize: number;
-  /** The first row after a header: its counter columns hold totals since boot, not changes. */
-  readonly sinceBoot: boolean;
-  /** Values by column header as printed, K/M/G multiplied out. */
-  readonly values: ReadonlyMap<string, number>;
-  /** Columns printed cut to a K/M/G multiple: the true value is up to one unit higher. */
-  readonly truncated: ReadonlySet<string>;
-}
-
-export type VmStatStreamLine =
-  | { readonly kind: 'skipped' }
-  | { readonly kind: 'header' }
-  | { readonly kind: 'row'; readonly row: VmStatStreamRow }
-  | { readonly kind: 'malformed'; readonly malformed: VmStatMalformedLine };
-
-/**
- * Reads a live `vm_stat INTERVAL` stream line by line. Every line after a column header counts as
- * a row position, readable or not, so a malformed first row never turns the next row (changes)
- * into totals since boot.
- */
-export class VmStatStreamReader {
-  #pageSize: number | undefined;
-  #columns: string[] | undefined;
-  #rowsInBlock = 0;
-
-  read(rawLine: string): VmStatStreamLine {
-    const line = rawLine.trimEnd();
-    if (line.trim() === '') return { kind: 'skipped' };
-    const header = HEADER.exec(line);
-    if (header) {
-      const pageSize = Number(header[1]);
-      this.#columns = undefined;
-      if (!Number.isSafeInteger(pageSize) || pageSize < 512 || pageSize > 1 << 20 || (pageSize & (pageSize - 1)) !== 0) {
-        this.#pageSize = undefined;
-        return { kind: 'malformed', malformed: { line, reason: `absurd page size of ${header[1]} bytes (expected a power of two such as 4096 or 16384)` } };
-      }
-      this.#pageSize = pageSize;
-      return { kind: 'header' };
-    }
-    const tokens = line.trim().split(/\s+/);
-    if (tokens[0] === 'free') {
-      if (this.#pageSize === undefined) return { kind: 'malformed', malformed: { line, reason: 'column header without a readable "Mach Virtual Memory Statistics" header before it' } };
-      this.#columns = tokens;
-      this.#rowsInBlock = 0;
-      return { kind: 'header' };
-    }
-    if (this.#columns === undefined || this.#pageSize === undefined) return { kind: 'malformed', malformed: { line, reason: 'row before the column header' } };
-    const sinceBoot = this.#rowsInBlock === 0;
-    this.#rowsInBlock++;
-    if (tokens.length !== this.#columns.length) {
-      return { kind: 'malformed', malformed: { line, reason: `${tokens.length} values for ${this.#columns.length} columns` } };
-    }
-    const read = readStreamValues(tokens, this.#columns);
-    if (typeof read === 'string') return { kind: 'malformed', malformed: { line, reason: read } };
-    return { kind: 'row', row: { pageSize: this.#pageSize, sinceBoot, values: read.values, truncated: read.truncated } };
-  }
-}
-
-/**
- * Counters since boot and the latest levels from the rows of one or more successive
- * `vm_stat INTERVAL` children (vm_stat.c: a banner zeroes its previous sample, so the row after
- * every header holds totals since boot; every other row holds, for the counter columns, the
- * change since the row before, computed from full values; level columns are always current).
- *
- * A counter is anchored once, on the first totals row that shows it, and from then on only grows
- * by the changes of later rows. The totals rows after a re-printed header or a restarted child
- * are ignored for counters, so a counter never steps backwards. What that costs:
- * - a total too wide for its column (100,000,000 or more in the 8-character counter columns) is
- *   printed cut to thousands (`1122834K`), and is anchored as value * 1000 (M and G likewise): the counter then reads low by a constant under one unit of
- *   the suffix (under 1000 for K), and its rate stays exact;
- * - the events between a child's death and the next child's first change row, and those of a
- *   change row that could not be read, are never counted;
- * - a change of 100,000,000 or more in one interval (printed with a suffix) is added cut, low by
- *   under one unit of its suffix.
- */
-export class VmStatStreamCounters {
-  readonly #counters = new Map<string, number>();
-  readonly #anchoredCut = new Set<string>();
-  #latest: VmStatStreamRow | undefined;
-
-  add(row: VmStatStreamRow): void {
-    for (const [column, value] of row.values) {
-      if (!STREAM_DELTA_COLUMNS.has(column)) continue;
-      const sum = this.#counters.get(column);
-      if (row.sinceBoot) {
-        if (sum !== undefined) continue;
-        this.#counters.set(column, value);
-        if (row.truncated.has(column)) this.#anchoredCut.add(column);
-      } else if (sum !== undefined) {
-        this.#counters.set(column, sum + value);
-      }
-    }
-    this.#latest = row;
-  }
-
-  /** The counters so far and the latest row's levels, as a sample; undefined before any row. */
-  sample(): VmStatSample | undefined {
-    const row = this.#latest;
-    if (row === undefined) return undefined;
-    const fields: VmStatFields = {};
-    const unknown = new Map<string, number>();
-    const truncated = new Set<VmStatField>();
-    const put = (column: string, value: number, cut: boolean): void => {
-      const field = STREAM_COLUMNS[column];
-      if (field === undefined) {
-        unknown.set(column, value);
-        return;
-      }
-      fields[field] = value;
-      if (cut) truncated.add(field);
-    };
-    for (const [column, value] of row.values) {
-      if (!STREAM_DELTA_COLUMNS.has(column)) put(column, value, row.truncated.has(column));
-    }
-    for (const [column, value] of this.#counters) put(column, value, this.#anchoredCut.has(column));
-    return { form: 'stream', pageSize: row.pageSize, fields, unknown, truncated, malformed: [] };
-  }
 }
