@@ -1,34 +1,9 @@
-// Fake macOS commands for the benchmark, written the way test/helpers/fake-bin.ts writes them:
-// executables in a fresh folder that goes first on PATH, so the agent spawns them by name through
-// its real spawn path. One-shot commands print a recorded capture and exit; powermetrics
-// streams NUL-terminated plist documents at the interval it is given, as the real one does.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-
-const SYSTEM_PATH = ['/usr/local/bin', '/usr/bin', '/bin'].join(delimiter);
-
-/** @param {Record<string, string>} commands name -> full file text (shebang included) */
-export function makeFakeBin(commands) {
-  const dir = mkdtempSync(join(tmpdir(), 'macos-agent-bench-fakes-'));
-  for (const [name, text] of Object.entries(commands)) {
-    const file = join(dir, name);
-    writeFileSync(file, text);
-    chmodSync(file, 0o755);
-  }
-  return {
-    dir,
-    path: `${dir}${delimiter}${SYSTEM_PATH}`,
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-const shellQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** A one-shot command: prints the file's bytes and exits 0, whatever its arguments. */
-export function catScript(file) {
-  return `#!/bin/sh\nexec cat ${shellQuote(file)}\n`;
-}
+// Fake macOS commands for the benchmark: executables in a fresh folder that goes first on PATH, so
+// the agent spawns them by name through its real spawn path. One-shot commands print a recorded
+// capture and exit; powermetrics streams NUL-terminated plist documents at the interval it is
+// given, as the real one does. The folder and the one-shot fakes come from the tests' own helper
+// (Node 24 runs that TypeScript file as it is).
+export { catScript, makeFakeBin } from '../../test/helpers/fake-bin.ts';
 
 /**
  * A streaming powermetrics: `-i/--sample-rate MS` between documents (the first one after one
