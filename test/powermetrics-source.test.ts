@@ -138,6 +138,22 @@ describe('powermetrics source, daemon mode, through a fake powermetrics on PATH'
     expect(h.parseErrors).toEqual([]);
   });
 
+  it('takes one short first sample, then starts the long-lived child at once, so power data does not wait two intervals', async () => {
+    const h = harness({ timing: { firstSampleMs: 50 }, set: { 'sources.powermetrics.interval': '1000ms' } });
+    const started = Date.now();
+    await h.source.start();
+    const points = await collectWhen(h.source, (p) => value(p, 'hwEnergy', { 'hw.id': 'gpu' }) !== undefined);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(value(points, 'hwEnergy', { 'hw.id': 'gpu' })).toBeCloseTo(M4PRO_GPU[0]![0] / 1000, 9);
+    await until('the long-lived child', () => h.runs().length >= 2);
+    expect(h.runs().map((r) => r.args)).toEqual([
+      '--samplers cpu_power,gpu_power,ane_power,thermal -i 50 -n 1 -f plist',
+      '--samplers cpu_power,gpu_power,ane_power,thermal -i 1000 -f plist',
+    ]);
+    expect(h.source.childPid).toBe(h.runs()[1]!.pid);
+    expect(h.restarts).toEqual([]);
+  });
+
   it('restarts a child that exits, with a doubling, capped delay, and says why', async () => {
     const h = harness({ mode: 'exit-now' });
     await h.source.start();

@@ -34,6 +34,12 @@ export interface PowermetricsTiming {
   readonly recycleAfterMs?: number;
   /** `--once`: how long the single short sample may take. */
   readonly onceTimeoutMs: number;
+  /**
+   * The daemon's first child takes one sample over this window, then the long-lived child starts:
+   * powermetrics sends its first sample one interval after it starts, so without this power data
+   * would first reach the collector about two intervals (20 s) after start.
+   */
+  readonly firstSampleMs: number;
 }
 
 export const DEFAULT_TIMING: PowermetricsTiming = {
@@ -42,6 +48,7 @@ export const DEFAULT_TIMING: PowermetricsTiming = {
   refusedRetryMs: 5 * 60_000,
   killGraceMs: 2000,
   onceTimeoutMs: 5000,
+  firstSampleMs: 1000,
 };
 
 /** A sample older than this many intervals is stale, and a child this long silent is hung. */
@@ -148,6 +155,9 @@ export class PowermetricsSource implements Source {
   #latest: PowermetricsSample | undefined;
   #latestAt = 0;
   #started = false;
+  /** The short first-sample child, while it runs; undefined once the long-lived one has started. */
+  #firstSampleChild: LiveChild | undefined;
+  #firstSampleTaken = false;
   #stopping = false;
   #child: LiveChild | undefined;
   #childExited: Promise<void> = Promise.resolve();
@@ -287,12 +297,19 @@ export class PowermetricsSource implements Source {
   }
 
   #spawn(): void {
-    const args = powermetricsArgs(this.#samplers, this.#intervalMs);
+    // Samples of the short child and of the long-lived one that follows it cover consecutive
+    // windows, so the energy totals count each moment once.
+    const firstSample = !this.#firstSampleTaken && this.#intervalMs > this.#timing.firstSampleMs;
+    this.#firstSampleTaken = true;
+    const args = firstSample
+      ? powermetricsArgs(this.#samplers, this.#timing.firstSampleMs, 1)
+      : powermetricsArgs(this.#samplers, this.#intervalMs);
     this.#splitter.reset();
     this.#stderr = '';
     this.#endReason = undefined;
     const child = spawnChild(COMMAND, args, { killGraceMs: this.#timing.killGraceMs });
     this.#child = child;
+    this.#firstSampleChild = firstSample ? child : undefined;
     this.#lastDocumentAt = Date.now();
     child.stdout.on('data', (chunk: Buffer) => this.#splitter.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => {
@@ -330,6 +347,11 @@ export class PowermetricsSource implements Source {
     else this.#splitter.reset();
     if (this.#stopping) return;
 
+    if (child === this.#firstSampleChild && reason === undefined && exit.exitCode === 0 && this.#latest !== undefined) {
+      this.#firstSampleChild = undefined;
+      this.#spawn();
+      return;
+    }
     if (reason === 'recycle') {
       this.#ctx.log.info({ source: SOURCE }, `powermetrics recycled after ${this.#timing.recycleAfterMs ?? this.#ctx.config.sources.powermetrics.recycle_after} ms (a long-running powermetrics keeps growing)`);
       this.#restart(0);
