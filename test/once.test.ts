@@ -53,6 +53,24 @@ describe('macos-agent --once --replay (the README command)', () => {
     expect(report.metrics.find((m) => m.name === 'hw.power')).toMatchObject({ unit: 'W', type: 'gauge' });
   });
 
+  it('shows the same resource the daemon would export, from the bundle\'s sw_vers.txt and hw.txt', async () => {
+    const { cpSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'macos-agent-once-bundle-'));
+    try {
+      cpSync(M1_BUNDLE, dir, { recursive: true });
+      cpSync(join(REPO, 'test', 'fixtures', 'resource', 'handmade-sw_vers-macos14.4.1.txt'), join(dir, 'sw_vers.txt'));
+      cpSync(join(REPO, 'test', 'fixtures', 'resource', 'handmade-hw-mbp18_1.txt'), join(dir, 'hw.txt'));
+      const r = await runCli(['--once', '--json', '--replay', dir]);
+      expect(r.code).toBe(0);
+      expect((JSON.parse(r.stdout) as Report).resource).toMatchObject({
+        'service.name': 'macos-agent', 'os.type': 'darwin', 'os.name': 'macOS', 'os.version': '14.4.1', 'os.build_id': '23E224',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prints a table grouped by source on a terminal', async () => {
     const r = await runCli(['--once', '--replay', M1_BUNDLE]);
     expect(r.code).toBe(0);

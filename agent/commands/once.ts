@@ -5,7 +5,7 @@ import { Collection, type SourceStatus } from '../collection.js';
 import { METRICS, type MetricSpec, type Attributes } from '../metrics/catalog.js';
 import { PointStore } from '../metrics/instruments.js';
 import { takeSnapshot, type Snapshot } from '../metrics/snapshot.js';
-import { basicResource } from '../resource.js';
+import { detectResource } from '../resource.js';
 import { createSources } from '../sources/registry.js';
 import { AgentTelemetry } from '../telemetry.js';
 
@@ -35,6 +35,9 @@ export async function collectOnce(opts: Omit<OnceOptions, 'json' | 'write'>): Pr
     onParseError: (s) => telemetry.recordError(s, 'parse'),
   });
   const collection = new Collection(sources, store, telemetry, opts.log);
+  // The same resource detection as the daemon, alongside the collection: what --once shows is
+  // what the daemon would export.
+  const resource = detectResource({ config: opts.config, log: opts.log, replayDir: opts.replayDir });
   let statuses: SourceStatus[];
   try {
     await collection.start();
@@ -42,7 +45,7 @@ export async function collectOnce(opts: Omit<OnceOptions, 'json' | 'write'>): Pr
   } finally {
     await collection.stop();
   }
-  const snapshot = await takeSnapshot(store, basicResource(opts.config));
+  const snapshot = await takeSnapshot(store, await resource);
   return {
     ...snapshot,
     sources: statuses.map((s) => ({ name: s.name, ok: s.ok, ...(s.error !== undefined ? { error: s.error } : {}) })),
