@@ -30,7 +30,7 @@ export function parseResourceAttributes(text: string): Record<string, string> {
 }
 
 /** The resource attributes that need no command: enough for `--once`. */
-export function basicResource(config: AgentConfig): Attributes {
+function basicResource(config: AgentConfig): Attributes {
   return {
     'service.name': config.resource.service_name,
     'service.version': VERSION,
