@@ -18,7 +18,7 @@ import {
   type DiskTotal, type IostatMalformedLine, type IostatSummary,
 } from '../parsers/iostat.js';
 import { spawnChild, type ChildExit, type LiveChild } from './child-process.js';
-import { runCommand } from './run-command.js';
+import { runCommand, type RunCommandOptions } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 import { RejectedInput } from './rejected-input.js';
 
@@ -69,6 +69,9 @@ function notMacosError(detail: string): SourceError {
   return new SourceError('iostat', 'missing',
     `the iostat on PATH is not macOS's (${detail}) — iostat metrics need macOS; disable the iostat source to silence this`);
 }
+
+/** The one-shot command as the source runs it and as `capture` records it: one spec, so they cannot drift. */
+const IOSTAT_ONCE_RUN: RunCommandOptions = { source: 'iostat', command: IOSTAT_COMMAND, args: IOSTAT_ONCE_ARGS, timeoutMs: ONCE_TIMEOUT_MS, replayFile: REPLAY_FILE };
 
 class IostatSource implements Source {
   readonly name = 'iostat' as const;
@@ -149,10 +152,7 @@ class IostatSource implements Source {
   async #collectOnce(): Promise<Point[]> {
     let text: string;
     try {
-      text = await runCommand({
-        source: 'iostat', command: IOSTAT_COMMAND, args: IOSTAT_ONCE_ARGS, timeoutMs: ONCE_TIMEOUT_MS,
-        replayDir: this.#ctx.replayDir, replayFile: REPLAY_FILE,
-      });
+      text = await runCommand({ ...IOSTAT_ONCE_RUN, replayDir: this.#ctx.replayDir });
     } catch (error) {
       if (error instanceof SourceError && error.kind === 'failed' && looksLikeSysstat(error.message)) throw notMacosError(error.message);
       throw error;
@@ -309,5 +309,5 @@ export const iostatModule: SourceModule = {
   name: 'iostat',
   create: (ctx) => new IostatSource(ctx),
   replayFile: REPLAY_FILE,
-  capture: () => runCommand({ source: 'iostat', command: IOSTAT_COMMAND, args: IOSTAT_ONCE_ARGS, timeoutMs: ONCE_TIMEOUT_MS, replayFile: REPLAY_FILE }),
+  capture: () => runCommand(IOSTAT_ONCE_RUN),
 };

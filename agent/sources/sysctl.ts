@@ -4,7 +4,7 @@
 
 import { ATTR, type Point, point } from '../metrics/catalog.js';
 import { parseSwapUsage, parseSysctl } from '../parsers/sysctl.js';
-import { runCommand } from './run-command.js';
+import { runCommand, type RunCommandOptions } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 import { RejectedInput } from './rejected-input.js';
 
@@ -51,6 +51,9 @@ function notMacosError(detail: string, cause?: unknown): SourceError {
     cause !== undefined ? { cause } : undefined);
 }
 
+/** The one-shot command as the source runs it and as `capture` records it: one spec, so they cannot drift. */
+const SYSCTL_RUN: RunCommandOptions = { source: 'sysctl', command: SYSCTL_COMMAND, args: SYSCTL_ARGS, timeoutMs: TIMEOUT_MS, replayFile: REPLAY_FILE };
+
 class SysctlSource implements Source {
   readonly name = 'sysctl' as const;
   readonly #ctx: SourceContext;
@@ -64,10 +67,7 @@ class SysctlSource implements Source {
   async collect(): Promise<Point[]> {
     let text: string;
     try {
-      text = await runCommand({
-        source: 'sysctl', command: SYSCTL_COMMAND, args: SYSCTL_ARGS, timeoutMs: TIMEOUT_MS,
-        replayDir: this.#ctx.replayDir, replayFile: REPLAY_FILE,
-      });
+      text = await runCommand({ ...SYSCTL_RUN, replayDir: this.#ctx.replayDir });
     } catch (error) {
       if (error instanceof SourceError && error.kind === 'failed' && NOT_MACOS.test(error.message)) {
         throw notMacosError(error.message, error);
@@ -92,5 +92,5 @@ export const sysctlModule: SourceModule = {
   name: 'sysctl',
   create: (ctx) => new SysctlSource(ctx),
   replayFile: REPLAY_FILE,
-  capture: () => runCommand({ source: 'sysctl', command: SYSCTL_COMMAND, args: SYSCTL_ARGS, timeoutMs: TIMEOUT_MS, replayFile: REPLAY_FILE }),
+  capture: () => runCommand(SYSCTL_RUN),
 };

@@ -9,7 +9,7 @@
 
 import { ATTR, type MetricKey, type Point, point } from '../metrics/catalog.js';
 import { parseVmStat, VmStatParseError, type VmStatField, type VmStatSample } from '../parsers/vm_stat.js';
-import { runCommand } from './run-command.js';
+import { runCommand, type RunCommandOptions } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 import { RejectedInput } from './rejected-input.js';
 
@@ -78,6 +78,9 @@ export function vmStatPoints(sample: VmStatSample): VmStatPoints {
   return { points, rejected };
 }
 
+/** The one-shot command as the source runs it and as `capture` records it: one spec, so they cannot drift. */
+const VM_STAT_RUN: RunCommandOptions = { source: 'vm_stat', command: VM_STAT_COMMAND, args: VM_STAT_ARGS, timeoutMs: TIMEOUT_MS, replayFile: REPLAY_FILE };
+
 class VmStatSource implements Source {
   readonly name = 'vm_stat' as const;
   readonly #ctx: SourceContext;
@@ -91,10 +94,7 @@ class VmStatSource implements Source {
   }
 
   async collect(): Promise<Point[]> {
-    const text = await runCommand({
-      source: 'vm_stat', command: VM_STAT_COMMAND, args: VM_STAT_ARGS, timeoutMs: TIMEOUT_MS,
-      replayDir: this.#ctx.replayDir, replayFile: REPLAY_FILE,
-    });
+    const text = await runCommand({ ...VM_STAT_RUN, replayDir: this.#ctx.replayDir });
     let sample: VmStatSample;
     try {
       sample = parseVmStat(text);
@@ -122,5 +122,5 @@ export const vmStatModule: SourceModule = {
   name: 'vm_stat',
   create: (ctx) => new VmStatSource(ctx),
   replayFile: REPLAY_FILE,
-  capture: () => runCommand({ source: 'vm_stat', command: VM_STAT_COMMAND, args: VM_STAT_ARGS, timeoutMs: TIMEOUT_MS, replayFile: REPLAY_FILE }),
+  capture: () => runCommand(VM_STAT_RUN),
 };
