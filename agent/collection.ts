@@ -12,11 +12,6 @@ export interface SourceStatus {
   readonly errorKind?: SourceError['kind'];
 }
 
-/**
- * Runs every source's collection, puts the points in the store, and keeps the agent's own health
- * telemetry. A failing source never stops the others. A persistent fault is logged once when it
- * starts (or changes) and once when it clears, never once per cycle.
- */
 export interface CollectionSchedule {
   /** The daemon's cycle (ms): `interval`. */
   readonly cycleMs: number;
@@ -24,6 +19,11 @@ export interface CollectionSchedule {
   readonly intervalOf: (source: SourceName) => number;
 }
 
+/**
+ * Runs every source's collection, puts the points in the store, and keeps the agent's own health
+ * telemetry. A failing source never stops the others. A persistent fault is logged once when it
+ * starts (or changes) and once when it clears, never once per cycle.
+ */
 export class Collection {
   readonly #sources: readonly Source[];
   readonly #store: PointStore;
