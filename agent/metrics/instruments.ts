@@ -1,5 +1,5 @@
-import type { Meter, Observable, ObservableResult } from '@opentelemetry/api';
-import { ALL_METRICS, METRICS, type MetricKey, type MetricSpec, type Point, type SourceName } from './catalog.js';
+import type { Meter, Observable } from '@opentelemetry/api';
+import { METRICS, type MetricKey, type MetricSpec, type Point, type SourceName } from './catalog.js';
 
 /**
  * The latest points of every source. A collection replaces a source's points as a whole, so a
@@ -56,10 +56,3 @@ export function registerInstruments(meter: Meter, store: PointStore): void {
     }
   }, [...observables.values()]);
 }
-
-export function specOf(metric: MetricKey): MetricSpec {
-  return METRICS[metric];
-}
-
-export type { ObservableResult };
-export { ALL_METRICS };
