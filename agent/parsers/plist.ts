@@ -63,17 +63,6 @@ function tagName(text: string, start: number, end: number): string {
   return text.slice(start, end);
 }
 
-/** A tag as the scanner found it: `<name ...>`, `</name>` or `<name/>`. */
-interface Tag {
-  readonly name: string;
-  readonly closing: boolean;
-  readonly selfClosing: boolean;
-  /** Offset of `<`. */
-  readonly start: number;
-  /** Offset just after `>`. */
-  readonly end: number;
-}
-
 /** The context of a dict entry's value; described with the entry's key only when an error needs it. */
 const DICT_ENTRY = '<dict> entry';
 
@@ -82,6 +71,15 @@ class Scanner {
   pos = 0;
   /** The key of the dict entry whose value is being read. */
   entryKey = '';
+  // The tag readTag last read: `<name ...>`, `</name>` or `<name/>`. Kept as fields rather than
+  // returned as an object, because a powermetrics document has thousands of tags and the objects
+  // were a quarter of what a collection cycle allocates.
+  tagClosing = false;
+  tagSelfClosing = false;
+  /** Offset of the tag's `<`. */
+  tagStart = 0;
+  /** Offset just after the tag's `>`. */
+  tagEnd = 0;
 
   constructor(text: string) {
     this.text = text;
@@ -135,8 +133,8 @@ class Scanner {
     }
   }
 
-  /** Reads the tag at the current position (after skipMisc), which must start with `<`. */
-  readTag(context: string): Tag {
+  /** Reads the tag at the current position (after skipMisc), which must start with `<`; returns its name. */
+  readTag(context: string): string {
     const text = this.text;
     const start = this.pos;
     if (start >= text.length) this.fail(`document ends inside ${this.describe(context)}`);
@@ -158,21 +156,26 @@ class Scanner {
       this.fail(`unexpected ${quote(text.slice(start, Math.min(close + 1, start + 20)))} inside ${this.describe(context)}`);
     }
     this.pos = close + 1;
-    return { name, closing, selfClosing, start, end: close + 1 };
+    this.tagClosing = closing;
+    this.tagSelfClosing = selfClosing;
+    this.tagStart = start;
+    this.tagEnd = close + 1;
+    return name;
   }
 
-  /** The text content of a simple element whose open tag was just read, up to its close tag. */
-  readText(name: string, open: Tag): string {
+  /** The text content of a simple element whose open tag (at openStart) was just read, up to its close tag. */
+  readText(name: string, openStart: number): string {
     const text = this.text;
     const lt = text.indexOf('<', this.pos);
-    if (lt === -1) this.fail(`document ends inside <${name}> opened`, open.start);
+    if (lt === -1) this.fail(`document ends inside <${name}> opened`, openStart);
     const closeTag = CLOSE_TAGS[name] ?? `</${name}>`;
     if (!text.startsWith(closeTag, lt)) {
       this.fail(`expected ${closeTag} to close <${name}>, found ${quote(text.slice(lt, lt + 20))}`, lt);
     }
-    const raw = text.slice(this.pos, lt);
+    const contentStart = this.pos;
+    const raw = text.slice(contentStart, lt);
     this.pos = lt + closeTag.length;
-    return raw.indexOf('&') === -1 ? raw : this.decodeEntities(raw, open.end);
+    return raw.indexOf('&') === -1 ? raw : this.decodeEntities(raw, contentStart);
   }
 
   decodeEntities(raw: string, offset: number): string {
@@ -190,79 +193,84 @@ class Scanner {
 
   value(depth: number, context: string): PlistValue {
     if (!this.skipMisc()) this.fail(`document ends inside ${this.describe(context)}`);
-    const tag = this.readTag(context);
-    if (tag.closing) this.fail(`unexpected </${tag.name}> inside ${this.describe(context)}`, tag.start);
-    return this.element(tag, depth);
+    const name = this.readTag(context);
+    if (this.tagClosing) this.fail(`unexpected </${name}> inside ${this.describe(context)}`, this.tagStart);
+    return this.element(name, depth);
   }
 
-  element(tag: Tag, depth: number): PlistValue {
-    if (depth > MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH} levels`, tag.start);
-    switch (tag.name) {
+  /** The element whose open tag readTag just read. */
+  element(name: string, depth: number): PlistValue {
+    const start = this.tagStart;
+    const selfClosing = this.tagSelfClosing;
+    if (depth > MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH} levels`, start);
+    switch (name) {
       case 'dict':
-        return tag.selfClosing ? {} : this.dict(tag, depth);
+        return selfClosing ? {} : this.dict(start, depth);
       case 'array':
-        return tag.selfClosing ? [] : this.array(tag, depth);
+        return selfClosing ? [] : this.array(start, depth);
       case 'string':
-        return tag.selfClosing ? '' : this.readText('string', tag);
+        return selfClosing ? '' : this.readText('string', start);
       case 'true':
       case 'false':
-        if (!tag.selfClosing) this.readEmpty(tag);
-        return tag.name === 'true';
+        if (!selfClosing) this.readEmpty(name, start);
+        return name === 'true';
       case 'integer': {
-        const raw = this.scalarText(tag);
-        if (!INTEGER.test(raw)) this.fail(`<integer> holds ${quote(raw)}, not an integer`, tag.start);
+        const raw = this.scalarText(name, start, selfClosing);
+        if (!INTEGER.test(raw)) this.fail(`<integer> holds ${quote(raw)}, not an integer`, start);
         return Number(raw);
       }
       case 'real': {
-        const raw = this.scalarText(tag);
+        const raw = this.scalarText(name, start, selfClosing);
         if (REAL.test(raw)) return Number(raw);
         const special = NON_FINITE[raw.trim().toLowerCase()];
-        if (special === undefined) this.fail(`<real> holds ${quote(raw)}, not a number`, tag.start);
+        if (special === undefined) this.fail(`<real> holds ${quote(raw)}, not a number`, start);
         return special;
       }
       case 'date': {
-        const raw = this.scalarText(tag);
+        const raw = this.scalarText(name, start, selfClosing);
         const date = new Date(raw.trim());
-        if (!DATE.test(raw) || Number.isNaN(date.getTime())) this.fail(`<date> holds ${quote(raw)}, not an ISO 8601 UTC date`, tag.start);
+        if (!DATE.test(raw) || Number.isNaN(date.getTime())) this.fail(`<date> holds ${quote(raw)}, not an ISO 8601 UTC date`, start);
         return date;
       }
       case 'data': {
-        const raw = tag.selfClosing ? '' : this.readText('data', tag);
-        if (!BASE64.test(raw)) this.fail('<data> holds characters that are not base64', tag.start);
+        const raw = selfClosing ? '' : this.readText('data', start);
+        if (!BASE64.test(raw)) this.fail('<data> holds characters that are not base64', start);
         return new Uint8Array(Buffer.from(raw.replace(/\s+/g, ''), 'base64'));
       }
       default:
-        return this.fail(`unknown element <${tag.name}>`, tag.start);
+        return this.fail(`unknown element <${name}>`, start);
     }
   }
 
-  scalarText(tag: Tag): string {
-    if (tag.selfClosing) this.fail(`empty <${tag.name}/>`, tag.start);
-    return this.readText(tag.name, tag);
+  scalarText(name: string, start: number, selfClosing: boolean): string {
+    if (selfClosing) this.fail(`empty <${name}/>`, start);
+    return this.readText(name, start);
   }
 
-  readEmpty(open: Tag): void {
-    if (!this.skipMisc()) this.fail(`document ends inside <${open.name}>`, open.start);
-    const tag = this.readTag(`<${open.name}>`);
-    if (!tag.closing || tag.name !== open.name) this.fail(`expected </${open.name}>`, tag.start);
+  readEmpty(openName: string, openStart: number): void {
+    if (!this.skipMisc()) this.fail(`document ends inside <${openName}>`, openStart);
+    const name = this.readTag(`<${openName}>`);
+    if (!this.tagClosing || name !== openName) this.fail(`expected </${openName}>`, this.tagStart);
   }
 
-  dict(open: Tag, depth: number): PlistValue {
+  dict(openStart: number, depth: number): PlistValue {
     const dict: PlistDict = {};
+    let entries = 0;
     for (;;) {
-      if (!this.skipMisc()) this.fail('document ends inside <dict> opened', open.start);
-      const tag = this.readTag('<dict>');
-      if (tag.closing) {
-        if (tag.name !== 'dict') this.fail(`unexpected </${tag.name}> inside <dict>`, tag.start);
+      if (!this.skipMisc()) this.fail('document ends inside <dict> opened', openStart);
+      const name = this.readTag('<dict>');
+      if (this.tagClosing) {
+        if (name !== 'dict') this.fail(`unexpected </${name}> inside <dict>`, this.tagStart);
         return dict;
       }
-      if (tag.name !== 'key') {
+      if (name !== 'key') {
         // OS X 10.9 powermetrics wrote `duty_cycles` entries as dicts of bare values with no keys;
         // such a dict reads as the array of its values. A dict that mixes both is an error.
-        if (Object.keys(dict).length === 0) return this.keylessDict(tag, depth);
-        this.fail(`expected <key> inside <dict>, found <${tag.name}>`, tag.start);
+        if (entries === 0) return this.keylessDict(name, depth);
+        this.fail(`expected <key> inside <dict>, found <${name}>`, this.tagStart);
       }
-      const key = tag.selfClosing ? '' : this.readText('key', tag);
+      entries++;
+      const key = this.tagSelfClosing ? '' : this.readText('key', this.tagStart);
       this.entryKey = key;
       const value = this.value(depth + 1, DICT_ENTRY);
       if (key === '__proto__') Object.defineProperty(dict, key, { value, enumerable: true, writable: true, configurable: true });
@@ -270,30 +278,32 @@ class Scanner {
     }
   }
 
-  keylessDict(first: Tag, depth: number): PlistValue[] {
-    const values: PlistValue[] = [this.element(first, depth + 1)];
+  /** A dict whose first element (just read by readTag, named firstName) is not a key. */
+  keylessDict(firstName: string, depth: number): PlistValue[] {
+    const firstStart = this.tagStart;
+    const values: PlistValue[] = [this.element(firstName, depth + 1)];
     for (;;) {
-      if (!this.skipMisc()) this.fail('document ends inside <dict>', first.start);
-      const tag = this.readTag('<dict>');
-      if (tag.closing) {
-        if (tag.name !== 'dict') this.fail(`unexpected </${tag.name}> inside <dict>`, tag.start);
+      if (!this.skipMisc()) this.fail('document ends inside <dict>', firstStart);
+      const name = this.readTag('<dict>');
+      if (this.tagClosing) {
+        if (name !== 'dict') this.fail(`unexpected </${name}> inside <dict>`, this.tagStart);
         return values;
       }
-      if (tag.name === 'key') this.fail('<key> inside a <dict> whose earlier entries had no key', tag.start);
-      values.push(this.element(tag, depth + 1));
+      if (name === 'key') this.fail('<key> inside a <dict> whose earlier entries had no key', this.tagStart);
+      values.push(this.element(name, depth + 1));
     }
   }
 
-  array(open: Tag, depth: number): PlistValue[] {
+  array(openStart: number, depth: number): PlistValue[] {
     const values: PlistValue[] = [];
     for (;;) {
-      if (!this.skipMisc()) this.fail('document ends inside <array> opened', open.start);
-      const tag = this.readTag('<array>');
-      if (tag.closing) {
-        if (tag.name !== 'array') this.fail(`unexpected </${tag.name}> inside <array>`, tag.start);
+      if (!this.skipMisc()) this.fail('document ends inside <array> opened', openStart);
+      const name = this.readTag('<array>');
+      if (this.tagClosing) {
+        if (name !== 'array') this.fail(`unexpected </${name}> inside <array>`, this.tagStart);
         return values;
       }
-      values.push(this.element(tag, depth + 1));
+      values.push(this.element(name, depth + 1));
     }
   }
 }
@@ -313,12 +323,12 @@ export function parsePlist(text: string): PlistValue {
   s.skipProlog();
   if (s.pos >= text.length) s.fail('empty document: no <plist> element');
   const root = s.readTag('the document');
-  if (root.name !== 'plist' || root.closing) s.fail(`expected <plist>, found <${root.closing ? '/' : ''}${root.name}>`, root.start);
-  if (root.selfClosing) s.fail('empty <plist/>', root.start);
+  if (root !== 'plist' || s.tagClosing) s.fail(`expected <plist>, found <${s.tagClosing ? '/' : ''}${root}>`, s.tagStart);
+  if (s.tagSelfClosing) s.fail('empty <plist/>', s.tagStart);
   const value = s.value(1, '<plist>');
   if (!s.skipMisc()) s.fail('document ends before </plist>');
   const close = s.readTag('<plist>');
-  if (!close.closing || close.name !== 'plist') s.fail(`expected </plist>, found <${close.closing ? '/' : ''}${close.name}>`, close.start);
+  if (!s.tagClosing || close !== 'plist') s.fail(`expected </plist>, found <${s.tagClosing ? '/' : ''}${close}>`, s.tagStart);
   if (s.skipMisc()) s.fail(`unexpected content after </plist>: ${quote(text.slice(s.pos, s.pos + 20))}`);
   return value;
 }
