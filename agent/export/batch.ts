@@ -4,9 +4,13 @@ import { METRICS } from '../metrics/catalog.js';
 import type { PointStore } from '../metrics/instruments.js';
 import type { ExportBatch } from './exporter.js';
 
+/** The series' identity: the metric name and its attributes in name order. */
 function seriesKey(name: string, attributes: Readonly<Record<string, unknown>>): string {
-  const entries = Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `${name}\u0000${JSON.stringify(entries)}`;
+  const names = Object.keys(attributes);
+  if (names.length > 1) names.sort();
+  let key = name;
+  for (const n of names) key += `\u0000${n}\u0000${JSON.stringify(attributes[n])}`;
+  return key;
 }
 
 /**
