@@ -21,15 +21,19 @@ export const LAUNCHD_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
 /** In user mode powermetrics cannot run (it needs root), so the job turns it off explicitly. */
 export const USER_MODE_ARGS = ['--set', 'sources.powermetrics.enabled=false'] as const;
 
-/** The launchd job of the agent, as the keys launchd.plist(5) documents. */
 /**
  * V8 flags for the long-running daemon. Left to its defaults on a machine with plenty of RAM, V8
  * grows the young generation to 16 MB semi-spaces and lets the old generation's committed size
  * reach several times the ~20 MB live heap: the daemon's RSS climbed from 89 to 279 MB over 1,000
- * cycles with no leak. These bound it (96 MB over the same run, +0.4 ms CPU per cycle); see
- * bench/README.md. One V8 worker thread is plenty for an agent that is idle between cycles.
+ * cycles with no leak. The first three bound it (96 MB over the same run, +0.4 ms CPU per cycle).
+ * One V8 worker thread is plenty for an agent that is idle between cycles. Without Maglev (V8's
+ * mid-tier compiler) the same cycle costs the same CPU, since TurboFan optimizes the hot code, and
+ * the daemon keeps 2.5 MB less resident (Maglev's code pages and its compilations). See
+ * bench/README.md.
  */
-export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=64', '--v8-pool-size=1'];
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=64', '--v8-pool-size=1', '--no-maglev'];
+
+/** The launchd job of the agent, as the keys launchd.plist(5) documents. */
 
 export function launchdJob(layout: ServiceLayout): Record<string, PlistValue> {
   return {
