@@ -1,5 +1,7 @@
-// The N-API face of the SMC primitives in smc.h: an SmcConnection class whose methods return raw
-// key info and raw bytes. Errors are thrown as JS Errors with a `code` (SMC_UNSUPPORTED,
+// The N-API face of the SMC primitives in smc.h and the host counters in host.h: an SmcConnection
+// class whose methods return raw key info and raw bytes, and readVmStatistics(), which returns
+// vm_statistics64 as an object of numbers with the kernel's field names (or throws HOST_UNSUPPORTED
+// / HOST_CALL_FAILED with the raw `kernReturn`). Errors are thrown as JS Errors with a `code` (SMC_UNSUPPORTED,
 // SMC_NO_SERVICE, SMC_RESULT, SMC_CALL_FAILED, SMC_SHORT_REPLY) and the raw `smcCode`;
 // agent/smc/addon.ts turns them into messages. "Key not found" is not an error: it returns
 // undefined, because keys legitimately come and go.
@@ -8,6 +10,7 @@
 #include <cstdio>
 #include <string>
 
+#include "host.h"
 #include "smc.h"
 
 namespace {
@@ -191,8 +194,53 @@ class SmcConnection : public Napi::ObjectWrap<SmcConnection> {
   smc::Connection* connection_ = nullptr;
 };
 
+Napi::Value ReadVmStatistics(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  host::VmStatistics s{};
+  host::Result result = host::ReadVmStatistics(&s);
+  if (result.status != host::Status::ok) {
+    const bool unsupported = result.status == host::Status::unsupported;
+    char message[96];
+    if (unsupported) std::snprintf(message, sizeof message, "host_statistics64 is only available on macOS");
+    else std::snprintf(message, sizeof message, "host_statistics64(HOST_VM_INFO64) returned kern_return_t %d", result.code);
+    Napi::Error error = Napi::Error::New(env, message);
+    error.Set("code", Napi::String::New(env, unsupported ? "HOST_UNSUPPORTED" : "HOST_CALL_FAILED"));
+    error.Set("kernReturn", Napi::Number::New(env, result.code));
+    error.ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object out = Napi::Object::New(env);
+  // Doubles hold every count exactly up to 2^53 pages; the TypeScript side checks for more.
+  const auto set = [&](const char* name, uint64_t value) { out.Set(name, Napi::Number::New(env, static_cast<double>(value))); };
+  set("page_size", s.page_size);
+  set("free_count", s.free_count);
+  set("active_count", s.active_count);
+  set("inactive_count", s.inactive_count);
+  set("wire_count", s.wire_count);
+  set("zero_fill_count", s.zero_fill_count);
+  set("reactivations", s.reactivations);
+  set("pageins", s.pageins);
+  set("pageouts", s.pageouts);
+  set("faults", s.faults);
+  set("cow_faults", s.cow_faults);
+  set("purges", s.purges);
+  set("purgeable_count", s.purgeable_count);
+  set("speculative_count", s.speculative_count);
+  set("decompressions", s.decompressions);
+  set("compressions", s.compressions);
+  set("swapins", s.swapins);
+  set("swapouts", s.swapouts);
+  set("compressor_page_count", s.compressor_page_count);
+  set("throttled_count", s.throttled_count);
+  set("external_page_count", s.external_page_count);
+  set("internal_page_count", s.internal_page_count);
+  set("total_uncompressed_pages_in_compressor", s.total_uncompressed_pages_in_compressor);
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("SmcConnection", SmcConnection::Define(env));
+  exports.Set("readVmStatistics", Napi::Function::New(env, ReadVmStatistics, "readVmStatistics"));
   return exports;
 }
 

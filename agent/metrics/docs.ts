@@ -9,7 +9,7 @@ const KIND_LABEL: Record<MetricKind, string> = {
 const SOURCE_TITLE: Record<SourceName, string> = {
   powermetrics: 'powermetrics (needs the system service: root)',
   iostat: 'iostat',
-  vm_stat: 'vm_stat',
+  vm_stat: 'vm_stat (host_statistics64 through the native addon; the vm_stat command without it)',
   sysctl: 'sysctl',
   smc: 'SMC (the native addon; no root needed)',
   agent: 'The agent itself',

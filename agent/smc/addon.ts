@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { loadNativeAddon } from '../native/addon.js';
 import { SourceError } from '../sources/source.js';
 import type { SmcBackend, SmcKeyInfo, SmcRead } from './keys.js';
 
@@ -34,28 +32,6 @@ const SMC_RESULTS: Readonly<Record<number, string>> = {
   0x87: 'key size mismatch',
   0xb8: 'key index out of range',
 };
-
-// build/Release sits at the package root: two levels above agent/smc/ when the TypeScript runs
-// directly (tests), three above dist/agent/smc/ when compiled.
-const ADDON_CANDIDATES = [
-  join(import.meta.dirname, '..', '..', 'build', 'Release', 'smc.node'),
-  join(import.meta.dirname, '..', '..', '..', 'build', 'Release', 'smc.node'),
-];
-
-/** Loads the addon; only the smc source and command call this, so nothing else pays for it. */
-function loadAddon(addonPath: string | undefined): SmcAddon {
-  const path = addonPath ?? ADDON_CANDIDATES.find((p) => existsSync(p));
-  if (path === undefined) {
-    if (process.platform !== 'darwin') throw new SourceError('smc', 'missing', SMC_ONLY_ON_MACOS);
-    throw new SourceError('smc', 'missing',
-      `the SMC addon is not built (no ${ADDON_CANDIDATES[1]}): run "npm rebuild" in the macos-agent folder (it needs the Xcode command line tools: xcode-select --install)`);
-  }
-  try {
-    return createRequire(import.meta.url)(path) as SmcAddon;
-  } catch (error) {
-    throw new SourceError('smc', 'failed', `cannot load the SMC addon ${path}: ${(error as Error).message} — rebuild it with "npm rebuild" in the macos-agent folder`, { cause: error });
-  }
-}
 
 function describeAddonError(error: unknown): string {
   const e = error as SmcAddonError;
@@ -107,7 +83,7 @@ export interface OpenSmcOptions {
 
 /** Opens the live SMC through the addon, or throws a SourceError that says what to do. */
 export function openNativeSmc(opts: OpenSmcOptions = {}): SmcBackend {
-  const addon = loadAddon(opts.addonPath);
+  const addon = loadNativeAddon<SmcAddon>('smc', opts.addonPath, SMC_ONLY_ON_MACOS);
   try {
     return new NativeSmc(new addon.SmcConnection());
   } catch (error) {

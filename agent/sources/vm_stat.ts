@@ -1,14 +1,22 @@
 // The vm_stat source: memory by state, paging, swapping, compressor and fault counters.
 //
-// It runs the snapshot form (`vm_stat`, no arguments) once per collection rather than keeping a
-// streaming `vm_stat INTERVAL` child, although a spawn costs the agent about 0.9 ms of CPU
-// (measured on the 2-core test machine): the stream prints any counter over 99,999,999 cut to
-// thousands (`2500287K`), and it starts again from those cut totals every 21 rows, so the fault
-// and zero-fill counters of a busy Mac would be inexact and could step backwards, which a
-// monitoring backend reads as a counter reset. The snapshot prints every value in full.
+// On a Mac it asks the kernel for the counters vm_stat prints (host_statistics64, through the
+// native addon) and applies vm_stat's arithmetic (parsers/host-vm-statistics.ts): no process per
+// collection. A spawn cost the agent 2.5 ms of CPU per cycle in the daemon on the 2-core Linux
+// test machine (fork, then a page fault for every page the agent wrote afterwards) and starts
+// a process on the Mac every cycle; the addon's call costs microseconds.
+//
+// Without the addon (not built, or not macOS) it runs the snapshot form (`vm_stat`, no arguments)
+// once per collection, and says so once. Not a streaming `vm_stat INTERVAL` child: the stream
+// prints any counter over 99,999,999 cut to thousands (`2500287K`), and it starts again from those
+// cut totals every 21 rows, so the fault and zero-fill counters of a busy Mac would be inexact and
+// could step backwards, which a monitoring backend reads as a counter reset. `--replay` and
+// `capture` use vm_stat's text.
 
 import { ATTR, type MetricKey, type Point, point } from '../metrics/catalog.js';
+import { HostVmStatisticsError, vmStatSampleFromHost, type HostVmStatistics } from '../parsers/host-vm-statistics.js';
 import { parseVmStat, VmStatParseError, type VmStatField, type VmStatSample } from '../parsers/vm_stat.js';
+import { loadNativeAddon } from '../native/addon.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 import { RejectedInput } from './rejected-input.js';
@@ -81,29 +89,40 @@ export function vmStatPoints(sample: VmStatSample): VmStatPoints {
 /** The one-shot command as the source runs it and as `capture` records it: one spec, so they cannot drift. */
 const VM_STAT_RUN: RunCommandOptions = { source: 'vm_stat', command: VM_STAT_COMMAND, args: VM_STAT_ARGS, timeoutMs: TIMEOUT_MS, replayFile: REPLAY_FILE };
 
+export interface VmStatSourceOptions {
+  /** The addon to load instead of build/Release/smc.node (the tests' simulated Mach host). */
+  readonly addonPath?: string | undefined;
+}
+
+interface HostAddon {
+  readVmStatistics(): HostVmStatistics;
+}
+
+/** An error the addon throws: `code` HOST_UNSUPPORTED or HOST_CALL_FAILED, `kernReturn` the raw kern_return_t. */
+interface HostAddonError extends Error {
+  readonly code?: string;
+}
+
+const NOT_ON_MACOS = 'host_statistics64 is only available on macOS';
+
 class VmStatSource implements Source {
   readonly name = 'vm_stat' as const;
   readonly #ctx: SourceContext;
+  readonly #opts: VmStatSourceOptions;
   readonly #rejected: RejectedInput;
   /** Unknown fields already reported: each is counted and logged once, not every cycle. */
   readonly #reportedUnknown = new Set<string>();
+  /** The addon once it answered; null once it could not, and vm_stat is run instead. */
+  #host: HostAddon | null | undefined;
 
-  constructor(ctx: SourceContext) {
+  constructor(ctx: SourceContext, opts: VmStatSourceOptions) {
     this.#ctx = ctx;
+    this.#opts = opts;
     this.#rejected = new RejectedInput(ctx, 'vm_stat');
   }
 
   async collect(): Promise<Point[]> {
-    const text = await runCommand({ ...VM_STAT_RUN, replayDir: this.#ctx.replayDir });
-    let sample: VmStatSample;
-    try {
-      sample = parseVmStat(text);
-    } catch (error) {
-      if (error instanceof VmStatParseError) {
-        throw new SourceError('vm_stat', 'parse', `${error.message} — is this macOS's vm_stat? Run \`macos-agent capture DIR\` and attach DIR to an issue`, { cause: error });
-      }
-      throw error;
-    }
+    const sample = (this.#ctx.replayDir === undefined ? this.#fromHost() : undefined) ?? await this.#fromCommand();
     for (const bad of sample.malformed) this.#rejected.report(`vm_stat: skipped line ${JSON.stringify(bad.line.slice(0, 120))}: ${bad.reason}`);
     for (const [label, value] of sample.unknown) {
       if (this.#reportedUnknown.has(label)) continue;
@@ -115,12 +134,60 @@ class VmStatSource implements Source {
     return points;
   }
 
+  /** The kernel's counters through the addon, or undefined when vm_stat has to be run instead. */
+  #fromHost(): VmStatSample | undefined {
+    if (this.#host === null) return undefined;
+    let host = this.#host;
+    let stats: HostVmStatistics;
+    try {
+      host ??= loadNativeAddon<HostAddon>('vm_stat', this.#opts.addonPath, NOT_ON_MACOS);
+      stats = host.readVmStatistics();
+    } catch (error) {
+      const e = error as HostAddonError;
+      if (this.#host === undefined && (error instanceof SourceError || e.code === 'HOST_UNSUPPORTED' || typeof host?.readVmStatistics !== 'function')) {
+        this.#host = null;
+        // On a Mac this costs a process every collection and has a fix; elsewhere it is the only way.
+        const level = process.platform === 'darwin' ? 'warn' : 'debug';
+        this.#ctx.log[level]({ source: 'vm_stat', reason: e.message },
+          `running vm_stat every collection: the addon cannot read host_statistics64 (${e.message})`);
+        return undefined;
+      }
+      throw new SourceError('vm_stat', 'failed', `${e.message} — the memory counters cannot be read; if this persists, run \`macos-agent capture DIR\` and attach DIR to an issue`, { cause: error });
+    }
+    if (this.#host === undefined) {
+      this.#host = host;
+      this.#ctx.log.debug({ source: 'vm_stat' }, 'reading the memory counters with host_statistics64 (no vm_stat process per collection)');
+    }
+    try {
+      return vmStatSampleFromHost(stats);
+    } catch (error) {
+      if (error instanceof HostVmStatisticsError) throw new SourceError('vm_stat', 'parse', error.message, { cause: error });
+      throw error;
+    }
+  }
+
+  async #fromCommand(): Promise<VmStatSample> {
+    const text = await runCommand({ ...VM_STAT_RUN, replayDir: this.#ctx.replayDir });
+    try {
+      return parseVmStat(text);
+    } catch (error) {
+      if (error instanceof VmStatParseError) {
+        throw new SourceError('vm_stat', 'parse', `${error.message} — is this macOS's vm_stat? Run \`macos-agent capture DIR\` and attach DIR to an issue`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
   async stop(): Promise<void> {}
+}
+
+export function createVmStatSource(ctx: SourceContext, opts: VmStatSourceOptions = {}): Source {
+  return new VmStatSource(ctx, opts);
 }
 
 export const vmStatModule: SourceModule = {
   name: 'vm_stat',
-  create: (ctx) => new VmStatSource(ctx),
+  create: (ctx) => createVmStatSource(ctx),
   replayFile: REPLAY_FILE,
   capture: () => runCommand(VM_STAT_RUN),
 };

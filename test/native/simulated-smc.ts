@@ -1,6 +1,7 @@
 // Builds the addon for the tests, on Linux, from the real sources: native/binding.cc with
-// native/smc_iokit.cc against the simulated AppleSMC (test/native/simulated_smc.cc and the
-// stand-in IOKit header), or with native/smc_unsupported.cc. And writes the simulator's key table.
+// native/smc_iokit.cc and native/host_mach.cc against the simulated AppleSMC and Mach host
+// (test/native/simulated_smc.cc, simulated_host.cc and the stand-in IOKit and mach headers), or
+// with the *_unsupported.cc files. And writes the simulators' tables.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -51,8 +52,8 @@ export async function buildTestAddon(variant: AddonVariant): Promise<string> {
   const addonApi = dirname(createRequire(import.meta.url).resolve('node-addon-api/package.json'));
   const out = join(mkdtempSync(join(tmpdir(), 'macos-agent-smc-addon-')), `smc-${variant}.node`);
   const sources = variant === 'simulated-iokit'
-    ? ['native/binding.cc', 'native/smc_iokit.cc', 'test/native/simulated_smc.cc']
-    : ['native/binding.cc', 'native/smc_unsupported.cc'];
+    ? ['native/binding.cc', 'native/smc_iokit.cc', 'test/native/simulated_smc.cc', 'native/host_mach.cc', 'test/native/simulated_host.cc']
+    : ['native/binding.cc', 'native/smc_unsupported.cc', 'native/host_unsupported.cc'];
   await promisify(execFile)(process.env['CXX'] ?? 'c++', [
     '-shared', '-fPIC', '-O1', '-std=c++17', '-fno-exceptions', '-Wall', '-Wextra', '-Werror',
     '-DNAPI_VERSION=8', '-DNODE_ADDON_API_DISABLE_CPP_EXCEPTIONS',
