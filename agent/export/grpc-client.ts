@@ -6,6 +6,13 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 // (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md). It replaces @grpc/grpc-js,
 // whose channel, load balancing and service-config machinery the agent never used.
 
+/**
+ * A 4 KiB window and a small hash (about 24 KB of zlib state, not the default's 268 KB, which glibc
+ * maps and unmaps on every call): a request of 9–13 KB compresses to the same size within 1 %, in
+ * half the CPU (66 against 117 µs for 9 KB on the test machine). Any gzip reader decodes it.
+ */
+const GZIP_OPTIONS = { windowBits: 12, memLevel: 5 } as const;
+
 export const GRPC_STATUS_NAMES: Readonly<Record<number, string>> = {
   0: 'OK', 1: 'CANCELLED', 2: 'UNKNOWN', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND',
   6: 'ALREADY_EXISTS', 7: 'PERMISSION_DENIED', 8: 'RESOURCE_EXHAUSTED', 9: 'FAILED_PRECONDITION', 10: 'ABORTED',
@@ -143,7 +150,7 @@ export class GrpcUnaryClient {
     const compress = this.#o.compression === 'gzip';
     // gzip on the event loop, not zlib's thread pool: a message is a few KB (~0.1 ms), and the
     // pool's hand-off cost more CPU and kept four threads, each with its own malloc arena, busy.
-    const body = frameMessage(compress ? gzipSync(request) : request, compress);
+    const body = frameMessage(compress ? gzipSync(request, GZIP_OPTIONS) : request, compress);
     const headers: OutgoingHttpHeaders = {};
     for (const [k, v] of this.#o.metadata ?? []) headers[k] = v;
     Object.assign(headers, {
