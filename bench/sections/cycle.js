@@ -1,5 +1,6 @@
 // One full collection cycle with every source, as the daemon runs it: the sources (fake commands on
-// PATH, through the agent's real spawn path), the SDK collection, the series filter and the OTLP
+// PATH, through the agent's real spawn path; the SMC and the memory counters through the addon
+// built against the simulated AppleSMC and Mach host, as installed on a Mac), the SDK collection, the series filter and the OTLP
 // protobuf encoding, plus the gzip the gRPC transport applies. Figures are the agent process's own
 // CPU (process.cpuUsage: user + system; the children's CPU is theirs, not counted) and wall time.
 // "All work" divides the process's whole CPU over the run by the cycles, so it includes what
@@ -10,13 +11,13 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { makeBenchBundle } from '../lib/bundle.js';
+import { makeMacInstall } from '../lib/mac-install.js';
 import { median } from '../lib/child.js';
 import { DIST } from '../lib/paths.js';
 
 const INTERVAL_MS = 100;
 const CYCLES = 100;
 const WARMUP_CYCLES = 20;
-const agent = (rel) => import(pathToFileURL(join(DIST, rel)).href);
 
 class CycleReader extends MetricReader {
   constructor() {
@@ -32,7 +33,9 @@ const cpuMs = (since) => {
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function runCycles({ bundle, replay }) {
+async function runCycles({ bundle, replay, dist = DIST }) {
+  const agent = (rel) => import(pathToFileURL(join(dist, rel)).href);
+  const { GZIP_OPTIONS } = await agent('export/grpc-client.js');
   const { loadConfig } = await agent('config.js');
   const { createSources } = await agent('sources/registry.js');
   const { Collection } = await agent('collection.js');
@@ -84,7 +87,7 @@ async function runCycles({ bundle, replay }) {
     const batch = encodeBatch(filtered);
     const encodeCpu = cpuMs(c);
     c = process.cpuUsage();
-    const gz = batch ? gzipSync(batch.payload) : Buffer.alloc(0);
+    const gz = batch ? gzipSync(batch.payload, GZIP_OPTIONS) : Buffer.alloc(0);
     const gzipCpu = cpuMs(c);
     if (record) {
       steps.sources.push(sourcesCpu);
@@ -116,12 +119,23 @@ async function runCycles({ bundle, replay }) {
 export async function run() {
   const rows = [];
   const bundle = await makeBenchBundle();
+  const mac = await makeMacInstall(bundle);
   const pathBefore = process.env.PATH;
+  const envBefore = { ...process.env };
   process.env.PATH = bundle.fakes.path;
+  const variants = [
+    { key: 'mac', how: 'installed as on a Mac: SMC and memory through the addon, fake commands on PATH', dist: join(mac.cli, '..'), env: mac.env, budget: true },
+    { key: 'spawn', how: 'without the addon: fake commands on PATH, real spawn path, no SMC', dist: DIST, env: {} },
+    { key: 'replay', how: 'replayed files (--replay, no spawn)', dist: DIST, env: {}, replay: true },
+  ];
   try {
-    for (const replay of [false, true]) {
-      const how = replay ? 'replayed files (--replay, no spawn)' : 'fake commands on PATH, real spawn path';
-      const r = await runCycles({ bundle, replay });
+    for (const { key, how, dist, env, budget, replay = false } of variants) {
+      Object.assign(process.env, env);
+      const r = await runCycles({ bundle, replay, dist });
+      for (const name of Object.keys(env)) {
+        if (envBefore[name] === undefined) delete process.env[name];
+        else process.env[name] = envBefore[name];
+      }
       const sum = (k) => median(r.steps[k]);
       const failed = r.statuses.filter((s) => !s.ok).map((s) => `${s.name}: ${s.error}`);
       const detail = {
@@ -133,12 +147,12 @@ export async function run() {
       };
       rows.push({
         section: 'cycle', label: `agent CPU per cycle, all work (${how})`, value: r.allWorkCpu, unit: 'ms CPU',
-        ...(replay ? {} : { budget: 5 }), detail,
+        ...(budget ? { budget: 5 } : {}), detail,
         ...(failed.length > 0 ? { note: `sources failing: ${failed.join('; ')}` } : {}),
       });
-      rows.push({ section: 'cycle', label: `  of which sources (collectAll), median (${replay ? 'replay' : 'spawn'})`, value: sum('sources'), unit: 'ms CPU' });
-      rows.push({ section: 'cycle', label: `  of which SDK collect + series filter, median (${replay ? 'replay' : 'spawn'})`, value: sum('sdk'), unit: 'ms CPU' });
-      rows.push({ section: 'cycle', label: `  of which protobuf encode + gzip, median (${replay ? 'replay' : 'spawn'})`, value: sum('encode') + sum('gzip'), unit: 'ms CPU' });
+      rows.push({ section: 'cycle', label: `  of which sources (collectAll), median (${key})`, value: sum('sources'), unit: 'ms CPU' });
+      rows.push({ section: 'cycle', label: `  of which SDK collect + series filter, median (${key})`, value: sum('sdk'), unit: 'ms CPU' });
+      rows.push({ section: 'cycle', label: `  of which protobuf encode + gzip, median (${key})`, value: sum('encode') + sum('gzip'), unit: 'ms CPU' });
       rows.push({ section: 'cycle', label: `wall time of one cycle, median (${how})`, value: median(r.steps.wall), unit: 'ms', detail: { points: r.points } });
       if (replay) {
         rows.push({
@@ -149,6 +163,7 @@ export async function run() {
     }
   } finally {
     process.env.PATH = pathBefore;
+    mac.cleanup();
     bundle.cleanup();
   }
   return rows;

@@ -1,12 +1,15 @@
-// The daemon as a user runs it: the compiled CLI, fake commands on PATH (so every source spawns
-// through its real path), exporting to a loopback OTLP/gRPC receiver. Measured from outside, as an
-// operator would: resident memory and CPU time of the agent process (its children excluded).
+// The daemon as a user runs it: the compiled CLI, fake commands on PATH (so powermetrics, iostat
+// and sysctl run through their real spawn paths), exporting to a loopback OTLP/gRPC receiver.
+// Installed as on a Mac (lib/mac-install.js): the addon reads the SMC and the memory counters from
+// the simulated AppleSMC and Mach host. Measured from outside, as an operator would: resident
+// memory and CPU time of the agent process (its children excluded).
 //   1. start-up at the default interval: time from spawn to the first successful export, and to
 //      the first export that carries powermetrics data; then SIGTERM and the time to exit.
 //   2. BENCH_CYCLES (default 1000) cycles at a 100 ms interval (the shortest the config allows),
 //      under the V8 flags the launchd service runs Node with (DAEMON_NODE_FLAGS): RSS at start,
 //      after warm-up and at the end, its slope, CPU per cycle, bytes per export.
-//   3. the same, a third as long, with Node's defaults, for comparison.
+//   3. a third as long, for comparison: without the addon (vm_stat spawned every cycle, no SMC),
+//      and with Node's default V8 flags.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +18,7 @@ import { makeBenchBundle } from '../lib/bundle.js';
 import { median } from '../lib/child.js';
 import { CLI, DIST } from '../lib/paths.js';
 import { cpuMsOf, memoryOf } from '../lib/proc.js';
+import { makeMacInstall } from '../lib/mac-install.js';
 import { startReceiver } from '../lib/receiver.js';
 
 const MB = 1024 * 1024;
@@ -23,12 +27,12 @@ const INTERVAL_MS = 100;
 const HEAP_REPORTER = join(import.meta.dirname, '..', 'lib', 'heap-reporter.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function startAgent({ bundle, endpoint, args = [], nodeFlags = [], onHeap }) {
+function startAgent({ bundle, install, endpoint, args = [], nodeFlags = [], onHeap }) {
   const stateDir = join(bundle.dir, `state-${Date.now()}`);
   mkdirSync(stateDir, { recursive: true });
   const started = performance.timeOrigin + performance.now();
-  const child = spawn(process.execPath, [...nodeFlags, CLI, '--config', join(bundle.dir, 'config.yaml'), '--endpoint', endpoint, ...args], {
-    env: { PATH: bundle.fakes.path, HOME: bundle.dir, LANG: 'C', MACOS_AGENT_STATE_DIR: stateDir },
+  const child = spawn(process.execPath, [...nodeFlags, install?.cli ?? CLI, '--config', join(bundle.dir, 'config.yaml'), '--endpoint', endpoint, ...args], {
+    env: { PATH: bundle.fakes.path, HOME: bundle.dir, LANG: 'C', MACOS_AGENT_STATE_DIR: stateDir, ...install?.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -68,9 +72,9 @@ async function waitFor(predicate, timeoutMs, agent) {
   return false;
 }
 
-async function startup(bundle) {
+async function startup(bundle, install) {
   const rx = await startReceiver();
-  const agent = startAgent({ bundle, endpoint: rx.endpoint });
+  const agent = startAgent({ bundle, install, endpoint: rx.endpoint });
   try {
     await waitFor(() => rx.exports.length > 0, 15_000, agent);
     const first = rx.exports[0];
@@ -104,11 +108,11 @@ function slopePerThousand(samples) {
   return den === 0 ? 0 : ((num / den) * 1000) / MB;
 }
 
-async function longRun(bundle, cycles, nodeFlags) {
+async function longRun(bundle, install, cycles, nodeFlags) {
   const rx = await startReceiver();
   const heap = [];
   const agent = startAgent({
-    bundle, endpoint: rx.endpoint, args: ['--interval', `${INTERVAL_MS}ms`],
+    bundle, install, endpoint: rx.endpoint, args: ['--interval', `${INTERVAL_MS}ms`],
     nodeFlags: [...nodeFlags, `--import=${HEAP_REPORTER}`],
     onHeap: (h) => heap.push({ ...h, cycles: rx.exports.length }),
   });
@@ -182,21 +186,26 @@ export async function run() {
   const serviceFlags = await serviceNodeFlags();
   const bundle = await makeBenchBundle();
   writeFileSync(join(bundle.dir, 'config.yaml'), 'log_level: warn\n');
+  const mac = await makeMacInstall(bundle);
   const rows = [];
   const row = (label, value, unit, extra = {}) => rows.push({ section: 'daemon', label, value, unit, ...extra });
   try {
-    const s = await startup(bundle);
+    const s = await startup(bundle, mac);
     row('time from start to the first successful export (default 10 s interval)', s.firstExportMs, 'ms', { budget: 2000, detail: { points: s.firstPoints } });
     row('time from start to the first export with powermetrics data', s.firstPowerExportMs, 'ms');
     row('SIGTERM to exit', s.stop.exitMs, 'ms', { budget: 5000, detail: { code: s.stop.code } });
 
+    const shorter = Math.max(200, Math.round(CYCLES / 3));
     const runs = [
-      { flags: serviceFlags, cycles: CYCLES, how: serviceFlags.length > 0 ? `as the service runs it: ${serviceFlags.join(' ')}` : 'node defaults, as the service runs it', main: true },
-      ...(serviceFlags.length > 0 ? [{ flags: [], cycles: Math.max(200, Math.round(CYCLES / 3)), how: 'node defaults, for comparison', main: false }] : []),
+      { install: mac, flags: serviceFlags, cycles: CYCLES, how: serviceFlags.length > 0 ? `as the service runs it on a Mac: ${serviceFlags.join(' ')}` : 'node defaults, as the service runs it', main: true },
+      // Without the addon (any OS but macOS, or an install whose addon did not build) vm_stat is run
+      // every cycle and there is no SMC: what one spawn per cycle costs.
+      { install: undefined, flags: serviceFlags, cycles: shorter, how: 'without the addon: vm_stat spawned every cycle, no SMC', main: false },
+      ...(serviceFlags.length > 0 ? [{ install: mac, flags: [], cycles: shorter, how: 'node defaults, for comparison', main: false }] : []),
     ];
-    for (const { flags, cycles, how, main } of runs) {
-      const r = await longRun(bundle, cycles, flags);
-      const detail = { ...r, nodeFlags: flags, intervalMs: INTERVAL_MS, captures: bundle.captures };
+    for (const { install, flags, cycles, how, main } of runs) {
+      const r = await longRun(bundle, install, cycles, flags);
+      const detail = { ...r, nodeFlags: flags, intervalMs: INTERVAL_MS, captures: bundle.captures, addon: install === undefined ? 'none (vm_stat spawned)' : 'simulated AppleSMC and Mach host' };
       row(`RSS at start (${how})`, r.rssStartMB, 'MB');
       row(`RSS after warm-up (${how})`, r.rssWarmMB, 'MB');
       // The budgets apply to the agent as it ships; the comparison run is for information.
@@ -212,7 +221,7 @@ export async function run() {
       row(`agent CPU per cycle, daemon (${how})`, r.cpuPerCycleMs, 'ms CPU', { ...budget(5), detail: { percentOfOneCoreAt100ms: r.cpuPercentOfCore } });
       row(`  the same as a share of one core at the default 10 s interval (${how})`, r.cpuPerCycleMs / 100, '% of a core');
       if (main) {
-        row('bytes per export on the wire (gRPC message, M2 Ultra bundle)', r.wireBytes, 'bytes', {
+        row('bytes per export on the wire (gRPC message, M2 Ultra bundle with the SMC)', r.wireBytes, 'bytes', {
           budget: 16 * 1024,
           detail: { compressed: r.compressed, uncompressedBytes: r.rawBytes, gzipBytes: r.gzipBytes, tcpBytesPerExport: r.tcpBytesPerExport },
           ...(r.compressed ? {} : { note: 'sent uncompressed' }),
@@ -223,6 +232,7 @@ export async function run() {
       }
     }
   } finally {
+    mac.cleanup();
     bundle.cleanup();
   }
   return rows;

@@ -1,0 +1,43 @@
+// The agent installed as on a Mac, for the daemon benchmark: a copy of the compiled agent whose
+// build/Release/smc.node is the real glue (native/smc_iokit.cc, native/host_mach.cc, binding.cc)
+// compiled against the tests' simulated AppleSMC and Mach host, answering from real captures (the
+// bundle's SMC dump and the counters of its vm_stat capture). The daemon then reads the SMC and
+// the memory counters through the addon, as it does on a Mac, and starts no process per cycle.
+// What a simulation cannot show is the kernel calls' own cost (an IOKit or Mach call each).
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildTestAddon, writeSimulationTable } from '../../test/native/simulated-smc.ts';
+import { hostStatisticsOf, useHostSimulation } from '../../test/native/simulated-host.ts';
+import { DIST, REPO } from './paths.js';
+
+/**
+ * @param {{ dir: string }} bundle the benchmark bundle (smc.txt and vm_stat.txt in it)
+ * @returns {Promise<{ cli: string, env: Record<string, string>, cleanup: () => void }>}
+ */
+export async function makeMacInstall(bundle) {
+  const root = mkdtempSync(join(tmpdir(), 'macos-agent-bench-mac-'));
+  cpSync(join(REPO, 'dist'), join(root, 'dist'), { recursive: true });
+  copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
+  symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
+  mkdirSync(join(root, 'build', 'Release'), { recursive: true });
+  const addon = await buildTestAddon('simulated-iokit');
+  copyFileSync(addon, join(root, 'build', 'Release', 'smc.node'));
+
+  const { parseSmcDump } = await import(pathToFileURL(join(DIST, 'parsers', 'smc-dump.js')).href);
+  const { parseVmStat } = await import(pathToFileURL(join(DIST, 'parsers', 'vm_stat.js')).href);
+  const smcTable = writeSimulationTable(root, parseSmcDump(readFileSync(join(bundle.dir, 'smc.txt'), 'utf8')).entries);
+  const saved = process.env['SIMULATED_HOST_VM'];
+  const hostTable = useHostSimulation(root, hostStatisticsOf(parseVmStat(readFileSync(join(bundle.dir, 'vm_stat.txt'), 'utf8'))));
+  if (saved === undefined) delete process.env['SIMULATED_HOST_VM'];
+  else process.env['SIMULATED_HOST_VM'] = saved;
+  return {
+    cli: join(root, 'dist', 'agent', 'cli.js'),
+    env: { SIMULATED_SMC_TABLE: smcTable, SIMULATED_HOST_VM: hostTable },
+    cleanup: () => {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(join(addon, '..'), { recursive: true, force: true });
+    },
+  };
+}
