@@ -4,7 +4,7 @@
 // native addon) and applies vm_stat's arithmetic (parsers/host-vm-statistics.ts): no process per
 // collection. A spawn cost the agent 2.5 ms of CPU per cycle in the daemon on the 2-core Linux
 // test machine (fork, then a page fault for every page the agent wrote afterwards) and starts
-// a process on the Mac every cycle; the addon's call costs microseconds.
+// a process on the Mac every cycle; the addon makes one Mach call (not yet timed on a Mac).
 //
 // Without the addon (not built, or not macOS) it runs the snapshot form (`vm_stat`, no arguments)
 // once per collection, and says so once. Not a streaming `vm_stat INTERVAL` child: the stream
