@@ -13,6 +13,12 @@ export const ADDON_CANDIDATES = [
   join(import.meta.dirname, '..', '..', '..', 'build', 'Release', 'smc.node'),
 ];
 
+/** Where the sources that use the addon take it from. */
+export interface NativeAddonOptions {
+  /** The addon to load instead of build/Release/smc.node (the tests' simulated AppleSMC and Mach host). */
+  readonly addonPath?: string | undefined;
+}
+
 /**
  * Loads the addon at `addonPath` (the tests' simulated build) or from build/Release. Throws a
  * SourceError for `source` that says what to do: `notOnMacos` when there is no addon off macOS.

@@ -1,4 +1,4 @@
-import { loadNativeAddon } from '../native/addon.js';
+import { loadNativeAddon, type NativeAddonOptions } from '../native/addon.js';
 import { SourceError } from '../sources/source.js';
 import type { SmcBackend, SmcKeyInfo, SmcRead } from './keys.js';
 
@@ -76,10 +76,7 @@ class NativeSmc implements SmcBackend {
   }
 }
 
-export interface OpenSmcOptions {
-  /** The addon to load instead of build/Release/smc.node (the tests' simulated AppleSMC). */
-  readonly addonPath?: string | undefined;
-}
+export type OpenSmcOptions = NativeAddonOptions;
 
 /** Opens the live SMC through the addon, or throws a SourceError that says what to do. */
 export function openNativeSmc(opts: OpenSmcOptions = {}): SmcBackend {

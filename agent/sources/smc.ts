@@ -1,5 +1,6 @@
 import { point, type Point } from '../metrics/catalog.js';
 import { parseSmcDump } from '../parsers/smc-dump.js';
+import type { NativeAddonOptions } from '../native/addon.js';
 import { openNativeSmc } from '../smc/addon.js';
 import { formatDumpText, readFullDump } from '../smc/dump.js';
 import { discoverKeys, type SmcBackend } from '../smc/keys.js';
@@ -11,10 +12,7 @@ import { SourceError, type Source, type SourceContext, type SourceModule } from 
 
 export const SMC_REPLAY_FILE = 'smc.txt';
 
-export interface SmcSourceOptions {
-  /** The addon to load instead of build/Release/smc.node (the tests' simulated AppleSMC). */
-  readonly addonPath?: string | undefined;
-}
+export type SmcSourceOptions = NativeAddonOptions;
 
 /**
  * The live SMC through the addon or, with `--replay DIR`, DIR/smc.txt (a `macos-agent smc dump`,

@@ -16,7 +16,7 @@
 import { ATTR, type MetricKey, type Point, point } from '../metrics/catalog.js';
 import { HostVmStatisticsError, vmStatSampleFromHost, type HostVmStatistics } from '../parsers/host-vm-statistics.js';
 import { parseVmStat, VmStatParseError, type VmStatField, type VmStatSample } from '../parsers/vm_stat.js';
-import { loadNativeAddon } from '../native/addon.js';
+import { loadNativeAddon, type NativeAddonOptions } from '../native/addon.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 import { RejectedInput } from './rejected-input.js';
@@ -89,10 +89,7 @@ export function vmStatPoints(sample: VmStatSample): VmStatPoints {
 /** The one-shot command as the source runs it and as `capture` records it: one spec, so they cannot drift. */
 const VM_STAT_RUN: RunCommandOptions = { source: 'vm_stat', command: VM_STAT_COMMAND, args: VM_STAT_ARGS, timeoutMs: TIMEOUT_MS, replayFile: REPLAY_FILE };
 
-export interface VmStatSourceOptions {
-  /** The addon to load instead of build/Release/smc.node (the tests' simulated Mach host). */
-  readonly addonPath?: string | undefined;
-}
+export type VmStatSourceOptions = NativeAddonOptions;
 
 interface HostAddon {
   readVmStatistics(): HostVmStatistics;

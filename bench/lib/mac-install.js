@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildTestAddon, writeSimulationTable } from '../../test/native/simulated-smc.ts';
-import { hostStatisticsOf, useHostSimulation } from '../../test/native/simulated-host.ts';
+import { hostStatisticsOf, writeHostTable } from '../../test/native/simulated-host.ts';
 import { DIST, REPO } from './paths.js';
 
 /**
@@ -28,10 +28,7 @@ export async function makeMacInstall(bundle) {
   const { parseSmcDump } = await import(pathToFileURL(join(DIST, 'parsers', 'smc-dump.js')).href);
   const { parseVmStat } = await import(pathToFileURL(join(DIST, 'parsers', 'vm_stat.js')).href);
   const smcTable = writeSimulationTable(root, parseSmcDump(readFileSync(join(bundle.dir, 'smc.txt'), 'utf8')).entries);
-  const saved = process.env['SIMULATED_HOST_VM'];
-  const hostTable = useHostSimulation(root, hostStatisticsOf(parseVmStat(readFileSync(join(bundle.dir, 'vm_stat.txt'), 'utf8'))));
-  if (saved === undefined) delete process.env['SIMULATED_HOST_VM'];
-  else process.env['SIMULATED_HOST_VM'] = saved;
+  const hostTable = writeHostTable(root, hostStatisticsOf(parseVmStat(readFileSync(join(bundle.dir, 'vm_stat.txt'), 'utf8'))));
   return {
     cli: join(root, 'dist', 'agent', 'cli.js'),
     env: { SIMULATED_SMC_TABLE: smcTable, SIMULATED_HOST_VM: hostTable },

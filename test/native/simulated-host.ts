@@ -25,12 +25,18 @@ export function hostStatisticsOf(sample: VmStatSample): Record<string, number> {
   return Object.fromEntries(Object.entries(out).filter((e): e is [string, number] => e[1] !== undefined));
 }
 
-/** Writes the table into `dir` and points the simulator at it; `fail` makes host_statistics64 return that kern_return_t. */
-export function useHostSimulation(dir: string, stats: Record<string, number>, fail?: number): string {
+/** Writes the table into `dir`; `fail` makes host_statistics64 return that kern_return_t. Returns its path. */
+export function writeHostTable(dir: string, stats: Record<string, number>, fail?: number): string {
   const lines = Object.entries(stats).map(([k, v]) => `${k} ${v}`);
   if (fail !== undefined) lines.push(`fail ${fail}`);
   const path = join(dir, 'host-vm.txt');
   writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** Writes the table and points this process's simulator at it (SIMULATED_HOST_VM). */
+export function useHostSimulation(dir: string, stats: Record<string, number>, fail?: number): string {
+  const path = writeHostTable(dir, stats, fail);
   process.env['SIMULATED_HOST_VM'] = path;
   return path;
 }
