@@ -61,6 +61,27 @@ describe('parsePlist', () => {
     expect(none).toEqual(tabs);
   });
 
+  it('reads every form of number the plist DTD allows, and only those (hand-made edge cases)', () => {
+    const ints = parsePlist(plist('<array><integer>0</integer><integer>-0</integer><integer> 12 </integer><integer>+5</integer><integer>0x1F</integer><integer>007</integer></array>'));
+    expect(ints).toEqual([0, -0, 12, 5, 31, 7]);
+    const reals = parsePlist(plist('<array><real>5.</real><real>-.5</real><real>1e-3</real><real>+2.5E2</real><real> 3.25 </real><real>42</real></array>'));
+    expect(reals).toEqual([5, -0.5, 0.001, 250, 3.25, 42]);
+    for (const bad of ['-', '1.5', '1e5', '--1', '1-', '0x']) {
+      expect(() => parsePlist(plist(`<integer>${bad}</integer>`)), bad).toThrow(/not an integer/);
+    }
+    for (const bad of ['.', '-', '1.2.3', '1e', '1.5-', 'e5']) {
+      expect(() => parsePlist(plist(`<real>${bad}</real>`)), bad).toThrow(/not a number/);
+    }
+  });
+
+  it('tells the vocabulary apart from names that share its first letters (hand-made edge cases)', () => {
+    expect(parsePlist(plist('<array><date>2024-04-12T22:42:39Z</date><data>AAE=</data><dict/></array>'))).toEqual([new Date('2024-04-12T22:42:39Z'), new Uint8Array([0, 1]), {}]);
+    for (const name of ['dat', 'datum', 'dictionary', 'keys', 'int', 'reals', 'str']) {
+      expect(() => parsePlist(plist(`<array><${name}>1</${name}></array>`)), name).toThrow(new RegExp(`unknown element <${name}>`));
+    }
+    expect(() => parsePlist(plist('<dict><keys>a</keys><integer>1</integer></dict>'))).toThrow(/expected <key> inside <dict>, found <keys>|unknown element <keys>/);
+  });
+
   it('reads a dict of values without keys (OS X 10.9 duty_cycles) as an array', () => {
     expect(parsePlist(plist('<dict><integer>139</integer><integer>16000</integer><real>32.3573</real></dict>'))).toEqual([139, 16000, 32.3573]);
   });

@@ -55,12 +55,42 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt
 const TAG_NAMES = ['plist', 'dict', 'key', 'array', 'string', 'integer', 'real', 'true', 'false', 'date', 'data'] as const;
 const CLOSE_TAGS: Readonly<Record<string, string>> = Object.fromEntries(TAG_NAMES.map((n) => [n, `</${n}>`]));
 
+/** The vocabulary's name told by its first letters, then checked whole: one comparison a tag, not eleven. */
 function tagName(text: string, start: number, end: number): string {
-  const length = end - start;
-  for (const name of TAG_NAMES) {
-    if (name.length === length && text.startsWith(name, start)) return name;
+  let name: string | undefined;
+  switch (text.charCodeAt(start)) {
+    case 107 /* k */: name = 'key'; break;
+    case 100 /* d */:
+      name = text.charCodeAt(start + 1) === 105 /* i */ ? 'dict' : text.charCodeAt(start + 3) === 101 /* e */ ? 'date' : 'data';
+      break;
+    case 114 /* r */: name = 'real'; break;
+    case 105 /* i */: name = 'integer'; break;
+    case 115 /* s */: name = 'string'; break;
+    case 97 /* a */: name = 'array'; break;
+    case 116 /* t */: name = 'true'; break;
+    case 102 /* f */: name = 'false'; break;
+    case 112 /* p */: name = 'plist'; break;
   }
-  return text.slice(start, end);
+  return name !== undefined && name.length === end - start && text.startsWith(name, start) ? name : text.slice(start, end);
+}
+
+/**
+ * Digits with an optional leading `-` and, for a real, at most one `.`: how powermetrics writes
+ * every number. Such text is a valid <integer> or <real> by the patterns above, so it skips them;
+ * anything else (spaces, `+`, hex, exponents, nan) is checked by the patterns.
+ */
+function isPlainNumber(raw: string, allowPoint: boolean): boolean {
+  const n = raw.length;
+  let i = n > 0 && raw.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  let digits = 0;
+  let point = !allowPoint;
+  for (; i < n; i++) {
+    const c = raw.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 /* . */ && !point) point = true;
+    else return false;
+  }
+  return digits > 0;
 }
 
 /** The context of a dict entry's value; described with the entry's key only when an error needs it. */
@@ -216,12 +246,12 @@ class Scanner {
         return name === 'true';
       case 'integer': {
         const raw = this.scalarText(name, start, selfClosing);
-        if (!INTEGER.test(raw)) this.fail(`<integer> holds ${quote(raw)}, not an integer`, start);
+        if (!isPlainNumber(raw, false) && !INTEGER.test(raw)) this.fail(`<integer> holds ${quote(raw)}, not an integer`, start);
         return Number(raw);
       }
       case 'real': {
         const raw = this.scalarText(name, start, selfClosing);
-        if (REAL.test(raw)) return Number(raw);
+        if (isPlainNumber(raw, true) || REAL.test(raw)) return Number(raw);
         const special = NON_FINITE[raw.trim().toLowerCase()];
         if (special === undefined) this.fail(`<real> holds ${quote(raw)}, not a number`, start);
         return special;
@@ -258,19 +288,27 @@ class Scanner {
     let entries = 0;
     for (;;) {
       if (!this.skipMisc()) this.fail('document ends inside <dict> opened', openStart);
-      const name = this.readTag('<dict>');
-      if (this.tagClosing) {
-        if (name !== 'dict') this.fail(`unexpected </${name}> inside <dict>`, this.tagStart);
-        return dict;
-      }
-      if (name !== 'key') {
-        // OS X 10.9 powermetrics wrote `duty_cycles` entries as dicts of bare values with no keys;
-        // such a dict reads as the array of its values. A dict that mixes both is an error.
-        if (entries === 0) return this.keylessDict(name, depth);
-        this.fail(`expected <key> inside <dict>, found <${name}>`, this.tagStart);
+      let key: string;
+      if (this.text.startsWith('<key>', this.pos)) {
+        // Half the tags of a document: read without the general tag reader.
+        const keyStart = this.pos;
+        this.pos += 5;
+        key = this.readText('key', keyStart);
+      } else {
+        const name = this.readTag('<dict>');
+        if (this.tagClosing) {
+          if (name !== 'dict') this.fail(`unexpected </${name}> inside <dict>`, this.tagStart);
+          return dict;
+        }
+        if (name !== 'key') {
+          // OS X 10.9 powermetrics wrote `duty_cycles` entries as dicts of bare values with no keys;
+          // such a dict reads as the array of its values. A dict that mixes both is an error.
+          if (entries === 0) return this.keylessDict(name, depth);
+          this.fail(`expected <key> inside <dict>, found <${name}>`, this.tagStart);
+        }
+        key = this.tagSelfClosing ? '' : this.readText('key', this.tagStart);
       }
       entries++;
-      const key = this.tagSelfClosing ? '' : this.readText('key', this.tagStart);
       this.entryKey = key;
       const value = this.value(depth + 1, DICT_ENTRY);
       if (key === '__proto__') Object.defineProperty(dict, key, { value, enumerable: true, writable: true, configurable: true });
