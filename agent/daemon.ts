@@ -1,10 +1,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './config.js';
 import { Collection } from './collection.js';
-import { encodeBatch, keepObservedSeries } from './export/batch.js';
+import { encodeBatch, exportTemporality, keepObservedSeries } from './export/batch.js';
 import { createOtlpSender, loadExporterSettings } from './export/exporter.js';
 import { ExportPipeline } from './export/pipeline.js';
 import { ExportQueue } from './export/queue.js';
@@ -29,7 +29,7 @@ const MAX_MEMORY_QUEUE_BYTES = 8 * 1024 * 1024;
 /** Collected on demand, once per cycle; cumulative, so a lost export never loses a counter's total. */
 class CycleReader extends MetricReader {
   constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+    super({ aggregationTemporalitySelector: exportTemporality });
   }
 
   protected override async onShutdown(): Promise<void> {}

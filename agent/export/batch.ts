@@ -1,16 +1,32 @@
-import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, InstrumentType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { METRICS } from '../metrics/catalog.js';
 import type { PointStore } from '../metrics/instruments.js';
 import type { ExportBatch } from './exporter.js';
 
-/** The series' identity: the metric name and its attributes in name order. */
-function seriesKey(name: string, attributes: Readonly<Record<string, unknown>>): string {
+/** An attribute set's identity, names in order; the lengths keep any two different sets apart. */
+function attributesKey(attributes: Readonly<Record<string, unknown>>): string {
   const names = Object.keys(attributes);
   if (names.length > 1) names.sort();
-  let key = name;
-  for (const n of names) key += `\u0000${n}\u0000${JSON.stringify(attributes[n])}`;
+  let key = '';
+  for (const n of names) {
+    const v = attributes[n];
+    const value = typeof v === 'string' ? `s${v}` : JSON.stringify(v);
+    key += `${n.length}:${n}${value.length}:${value}`;
+  }
   return key;
+}
+
+/**
+ * The temporality the daemon asks the SDK for. Sums stay cumulative, as their sources count.
+ * Gauges carry no temporality on the wire; asked for delta, the SDK reports only the attribute
+ * sets observed in this collection rather than every set it ever saw, which is exactly what a
+ * gauge should export, so keepObservedSeries has nothing to remove from them.
+ */
+export function exportTemporality(type: InstrumentType): AggregationTemporality {
+  return type === InstrumentType.OBSERVABLE_GAUGE || type === InstrumentType.GAUGE
+    ? AggregationTemporality.DELTA
+    : AggregationTemporality.CUMULATIVE;
 }
 
 /**
@@ -18,19 +34,35 @@ function seriesKey(name: string, attributes: Readonly<Record<string, unknown>>):
  * attribute set an observable instrument ever reported and exports its last value again on each
  * collection, even after the source stopped reporting it (a disk that was ejected, a sensor that
  * went away). A missing value must be a missing point, so those stale series are removed here.
+ * Everything observed is in the SDK's output, so a metric with as many points as distinct
+ * observed series has none to remove and is kept without comparing its points one by one.
  */
 export function keepObservedSeries(rm: ResourceMetrics, store: PointStore): ResourceMetrics {
-  const observed = new Set<string>();
-  for (const p of store.all()) {
-    if (Number.isFinite(p.value)) observed.add(seriesKey(METRICS[p.metric].name, p.attributes));
+  const cumulative = new Set<string>();
+  for (const scope of rm.scopeMetrics) {
+    for (const m of scope.metrics) if (m.aggregationTemporality === AggregationTemporality.CUMULATIVE) cumulative.add(m.descriptor.name);
   }
+  if (cumulative.size === 0) return rm;
+  const observed = new Map<string, Set<string>>();
+  for (const p of store.all()) {
+    const name = METRICS[p.metric].name;
+    if (!cumulative.has(name) || !Number.isFinite(p.value)) continue;
+    let keys = observed.get(name);
+    if (keys === undefined) observed.set(name, (keys = new Set()));
+    keys.add(attributesKey(p.attributes));
+  }
+  const keep = (m: MetricData): MetricData | undefined => {
+    if (m.aggregationTemporality !== AggregationTemporality.CUMULATIVE) return m.dataPoints.length > 0 ? m : undefined;
+    const keys = observed.get(m.descriptor.name);
+    if (keys === undefined) return undefined;
+    if (keys.size === m.dataPoints.length) return m;
+    return { ...m, dataPoints: m.dataPoints.filter((dp) => keys.has(attributesKey(dp.attributes))) } as MetricData;
+  };
   return {
     resource: rm.resource,
     scopeMetrics: rm.scopeMetrics.map((scope) => ({
       scope: scope.scope,
-      metrics: scope.metrics
-        .map((m) => ({ ...m, dataPoints: m.dataPoints.filter((dp) => observed.has(seriesKey(m.descriptor.name, dp.attributes))) }) as typeof m)
-        .filter((m) => m.dataPoints.length > 0),
+      metrics: scope.metrics.map(keep).filter((m): m is MetricData => m !== undefined),
     })).filter((s) => s.metrics.length > 0),
   };
 }

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { makeBenchBundle } from '../lib/bundle.js';
 import { makeMacInstall } from '../lib/mac-install.js';
 import { median } from '../lib/child.js';
@@ -20,8 +20,9 @@ const CYCLES = 100;
 const WARMUP_CYCLES = 20;
 
 class CycleReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  /** @param {(type: string) => number} temporality the daemon's (export/batch.js exportTemporality) */
+  constructor(temporality) {
+    super({ aggregationTemporalitySelector: temporality });
   }
   async onShutdown() {}
   async onForceFlush() {}
@@ -42,7 +43,7 @@ async function runCycles({ bundle, replay, dist = DIST }) {
   const { PointStore, registerInstruments } = await agent('metrics/instruments.js');
   const { AgentTelemetry } = await agent('telemetry.js');
   const { createLogger } = await agent('log.js');
-  const { encodeBatch, keepObservedSeries } = await agent('export/batch.js');
+  const { encodeBatch, exportTemporality, keepObservedSeries } = await agent('export/batch.js');
 
   const configFile = join(bundle.dir, 'config.yaml');
   writeFileSync(configFile, 'log_level: silent\n');
@@ -57,7 +58,7 @@ async function runCycles({ bundle, replay, dist = DIST }) {
     onParseError: (s) => telemetry.recordError(s, 'parse'),
   });
   const collection = new Collection(sources, store, telemetry, log);
-  const reader = new CycleReader();
+  const reader = new CycleReader(exportTemporality);
   const provider = new MeterProvider({ readers: [reader] });
   registerInstruments(provider.getMeter('macos-agent-bench'), store);
 
