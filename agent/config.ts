@@ -47,7 +47,8 @@ export interface AgentConfig {
     endpoint: string;
     /** Per-export deadline (ms). */
     timeout: number;
-    compression: 'gzip' | 'none';
+    /** `auto`: gzip, except to a loopback endpoint (the node's own collector), where it only costs CPU on both ends. */
+    compression: 'auto' | 'gzip' | 'none';
     /** A file of `key=value` lines (or comma-separated) sent as gRPC metadata; never logged. */
     headers_file: string;
     /** Headers from OTEL_EXPORTER_OTLP_(METRICS_)HEADERS; never logged. */
@@ -125,7 +126,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'sources.smc.max_celsius', type: { kind: 'number', min: 50, max: 200 }, default: '130' },
   { key: 'exporter.endpoint', type: { kind: 'url', schemes: ['http:', 'https:'] }, default: 'http://localhost:4317', env: ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'] },
   { key: 'exporter.timeout', type: { kind: 'duration', minMs: 100, maxMs: 5 * 60 * SECOND }, default: '10s', env: ['OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_METRIC_EXPORT_TIMEOUT'] },
-  { key: 'exporter.compression', type: { kind: 'enum', values: ['gzip', 'none'] }, default: 'gzip', env: ['OTEL_EXPORTER_OTLP_COMPRESSION', 'OTEL_EXPORTER_OTLP_METRICS_COMPRESSION'] },
+  { key: 'exporter.compression', type: { kind: 'enum', values: ['auto', 'gzip', 'none'] }, default: 'auto', env: ['OTEL_EXPORTER_OTLP_COMPRESSION', 'OTEL_EXPORTER_OTLP_METRICS_COMPRESSION'] },
   { key: 'exporter.headers_file', type: { kind: 'path' }, default: '' },
   { key: 'exporter.headers', type: { kind: 'string' }, default: '', env: ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_METRICS_HEADERS'], secret: true },
   { key: 'exporter.ca_file', type: { kind: 'path' }, default: '', env: ['OTEL_EXPORTER_OTLP_CERTIFICATE', 'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE'] },

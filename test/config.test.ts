@@ -16,7 +16,7 @@ describe('loadConfig', () => {
     const { config } = loadConfig({ env: {} });
     expect(config.interval).toBe(10_000);
     expect(config.exporter.endpoint).toBe('http://localhost:4317');
-    expect(config.exporter.compression).toBe('gzip');
+    expect(config.exporter.compression).toBe('auto');
     expect(config.sources.powermetrics.samplers).toEqual(['cpu_power', 'gpu_power', 'ane_power', 'thermal']);
     expect(config.sources.powermetrics.interval).toBe(10_000);
   });

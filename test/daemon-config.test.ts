@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isLoopbackHost, resolveCompression } from '../agent/export/exporter.js';
 import { runCli } from './helpers/cli.js';
 import { makeTestCertificates } from './helpers/tls-certificates.js';
 import { until } from './otlp/agent-process.js';
@@ -38,7 +39,10 @@ describe('exporter configuration', () => {
     await until(() => receiver.accepted().length >= 2, 15_000, 'two exports over TLS');
     expect((await agent.stop()).code).toBe(0);
     expect(receiver.points().some((p) => p.name === 'system.memory.usage')).toBe(true);
-    expect((await agent.waitForLog('macos-agent started'))['tls']).toBe(true);
+    const started = await agent.waitForLog('macos-agent started');
+    expect(started['tls']).toBe(true);
+    // exporter.compression defaults to auto, and localhost is this Mac's own collector.
+    expect(started['compression']).toBe('none');
   });
 
   it('keeps its batches when the collector refuses the TLS handshake for want of a client certificate', async () => {
@@ -90,6 +94,31 @@ describe('exporter configuration', () => {
     expect(started['header_names']).toEqual(['authorization', 'x-tenant', 'x-api-key']);
     expect(agent.output).not.toContain('file-secret');
     expect(agent.output).not.toContain('env-secret');
+  });
+});
+
+describe('exporter.compression auto', () => {
+  it('compresses unless the endpoint is a loopback address', () => {
+    const resolved = (endpoint: string): string => resolveCompression('auto', new URL(endpoint));
+    for (const local of ['http://localhost:4317', 'http://LOCALHOST:4317', 'http://127.0.0.1:4317', 'http://127.8.9.1:4317', 'https://[::1]:4317', 'http://otel.localhost:4317']) {
+      expect(resolved(local), local).toBe('none');
+    }
+    for (const remote of ['https://collector.lan:4317', 'http://10.0.0.7:4317', 'http://127.0.0.1.example.com:4317', 'http://[2001:db8::1]:4317', 'http://localhost.example.com:4317']) {
+      expect(resolved(remote), remote).toBe('gzip');
+    }
+    expect(resolveCompression('gzip', new URL('http://localhost:4317'))).toBe('gzip');
+    expect(resolveCompression('none', new URL('https://collector.lan:4317'))).toBe('none');
+    expect(isLoopbackHost('127.0.0.1')).toBe(true);
+  });
+
+  it('is what an explicit gzip overrides, and a gzip export to this machine is delivered', async () => {
+    const receiver = await OtlpReceiver.start();
+    cleanups.push(() => receiver.kill());
+    const { agent, cleanup } = startAgent(`http://127.0.0.1:${receiver.port}`, { args: ['--set', 'exporter.compression=gzip'] });
+    cleanups.push(cleanup);
+    await until(() => receiver.accepted().length >= 1, 15_000, 'a gzip export');
+    expect((await agent.waitForLog('macos-agent started'))['compression']).toBe('gzip');
+    expect((await agent.stop()).code).toBe(0);
   });
 });
 

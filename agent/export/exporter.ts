@@ -92,6 +92,21 @@ function checkEndpoint(endpoint: string): URL {
   return url;
 }
 
+/** localhost, 127.0.0.0/8 and ::1: the collector on this Mac. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * `auto` compresses unless the collector is on this Mac: over loopback gzip saves no network and
+ * costs CPU twice on the machine being watched (the agent compresses, the collector decompresses).
+ */
+export function resolveCompression(setting: AgentConfig['exporter']['compression'], url: URL): 'gzip' | 'none' {
+  if (setting !== 'auto') return setting;
+  return isLoopbackHost(url.hostname) ? 'none' : 'gzip';
+}
+
 /**
  * Checks the exporter settings and reads the headers file and TLS files. Throws a ConfigError
  * naming the setting and the fix, so a bad setting stops the agent at start (exit code 2).
@@ -133,7 +148,7 @@ export function loadExporterSettings(config: AgentConfig): ExporterSettings {
   return {
     endpoint: e.endpoint,
     tls,
-    compression: e.compression,
+    compression: resolveCompression(e.compression, url),
     timeoutMs: e.timeout,
     headerNames: [...headers.keys()],
     headers,
