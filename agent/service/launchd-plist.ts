@@ -26,12 +26,13 @@ export const USER_MODE_ARGS = ['--set', 'sources.powermetrics.enabled=false'] as
  * grows the young generation to 16 MB semi-spaces and lets the old generation's committed size
  * reach several times the ~20 MB live heap: the daemon's RSS climbed from 89 to 279 MB over 1,000
  * cycles with no leak. The first three bound it (96 MB over the same run, +0.4 ms CPU per cycle).
- * One V8 worker thread is plenty for an agent that is idle between cycles. Without Maglev (V8's
- * mid-tier compiler) the same cycle costs the same CPU, since TurboFan optimizes the hot code, and
- * the daemon keeps 2.5 MB less resident (Maglev's code pages and its compilations). See
- * bench/README.md.
+ * Without Maglev (V8's mid-tier compiler) the same cycle costs the same CPU, since TurboFan
+ * optimizes the hot code, and the daemon keeps 2.5 MB less resident. `--single-threaded` keeps
+ * compilation and GC on the main thread: a cycle's work is a few milliseconds every interval, so
+ * background threads save no latency that matters, and handing work to them cost ~0.4 ms CPU per
+ * cycle more in all (the daemon's threads measured apart). See bench/README.md.
  */
-export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=64', '--v8-pool-size=1', '--no-maglev'];
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=64', '--v8-pool-size=1', '--no-maglev', '--single-threaded'];
 
 /** The launchd job of the agent, as the keys launchd.plist(5) documents. */
 
