@@ -8,7 +8,7 @@
       "cflags_cc": ["-std=c++17", "-fno-exceptions"],
       "conditions": [
         ["OS=='mac'", {
-          "sources": ["native/smc_iokit.cc", "native/host_mach.cc"],
+          "sources": ["native/smc_iokit.cc", "native/host_mach.cc", "native/sysctl_darwin.cc"],
           "link_settings": {"libraries": ["-framework IOKit"]},
           "xcode_settings": {
             "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
@@ -16,7 +16,7 @@
             "MACOSX_DEPLOYMENT_TARGET": "11.0"
           }
         }, {
-          "sources": ["native/smc_unsupported.cc", "native/host_unsupported.cc"]
+          "sources": ["native/smc_unsupported.cc", "native/host_unsupported.cc", "native/sysctl_unsupported.cc"]
         }]
       ]
     }

@@ -1,17 +1,22 @@
-// The N-API face of the SMC primitives in smc.h and the host counters in host.h: an SmcConnection
-// class whose methods return raw key info and raw bytes, and readVmStatistics(), which returns
-// vm_statistics64 as an object of numbers with the kernel's field names (or throws HOST_UNSUPPORTED
-// / HOST_CALL_FAILED with the raw `kernReturn`). Errors are thrown as JS Errors with a `code` (SMC_UNSUPPORTED,
-// SMC_NO_SERVICE, SMC_RESULT, SMC_CALL_FAILED, SMC_SHORT_REPLY) and the raw `smcCode`;
-// agent/smc/addon.ts turns them into messages. "Key not found" is not an error: it returns
-// undefined, because keys legitimately come and go.
+// The N-API face of the SMC primitives in smc.h, the host counters in host.h and the sysctls in
+// sysctl.h: an SmcConnection class whose methods return raw key info and raw bytes;
+// readVmStatistics(), which returns vm_statistics64 as an object of numbers with the kernel's field
+// names (or throws HOST_UNSUPPORTED / HOST_CALL_FAILED with the raw `kernReturn`); and readSysctls(),
+// which returns { memsize, swap: { total, avail, used, pagesize, encrypted } } (or throws
+// HOST_UNSUPPORTED / HOST_CALL_FAILED with the `sysctl` that failed and its `errno`). SMC errors
+// are thrown as JS Errors with a `code` (SMC_UNSUPPORTED, SMC_NO_SERVICE, SMC_RESULT,
+// SMC_CALL_FAILED, SMC_SHORT_REPLY) and the raw `smcCode`; agent/smc/addon.ts turns them into
+// messages. "Key not found" is not an error: it returns undefined, because keys legitimately come
+// and go.
 #include <napi.h>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "host.h"
 #include "smc.h"
+#include "sysctl.h"
 
 namespace {
 
@@ -238,9 +243,48 @@ Napi::Value ReadVmStatistics(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value ReadSysctls(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  host::Sysctls s{};
+  host::SysctlResult result = host::ReadSysctls(&s);
+  if (result.status != host::SysctlStatus::ok) {
+    char message[160];
+    switch (result.status) {
+      case host::SysctlStatus::callFailed:
+        std::snprintf(message, sizeof message, "sysctlbyname(\"%s\") failed: errno %d (%s)", result.name, result.code, std::strerror(result.code));
+        break;
+      case host::SysctlStatus::wrongSize:
+        std::snprintf(message, sizeof message, "sysctlbyname(\"%s\") answered %d bytes, not the size of its type", result.name, result.code);
+        break;
+      default:
+        std::snprintf(message, sizeof message, "hw.memsize and vm.swapusage are only available on macOS");
+        break;
+    }
+    Napi::Error error = Napi::Error::New(env, message);
+    error.Set("code", Napi::String::New(env, result.status == host::SysctlStatus::unsupported ? "HOST_UNSUPPORTED" : "HOST_CALL_FAILED"));
+    if (result.name != nullptr) error.Set("sysctl", Napi::String::New(env, result.name));
+    if (result.status == host::SysctlStatus::callFailed) error.Set("errno", Napi::Number::New(env, result.code));
+    error.ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  // Doubles hold every byte count exactly up to 8 PiB; the TypeScript side checks for more.
+  const auto number = [&](uint64_t value) { return Napi::Number::New(env, static_cast<double>(value)); };
+  Napi::Object swap = Napi::Object::New(env);
+  swap.Set("total", number(s.xsu_total));
+  swap.Set("avail", number(s.xsu_avail));
+  swap.Set("used", number(s.xsu_used));
+  swap.Set("pagesize", number(s.xsu_pagesize));
+  swap.Set("encrypted", Napi::Boolean::New(env, s.xsu_encrypted));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("memsize", number(s.memsize));
+  out.Set("swap", swap);
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("SmcConnection", SmcConnection::Define(env));
   exports.Set("readVmStatistics", Napi::Function::New(env, ReadVmStatistics, "readVmStatistics"));
+  exports.Set("readSysctls", Napi::Function::New(env, ReadSysctls, "readSysctls"));
   return exports;
 }
 

@@ -1,7 +1,7 @@
 // The host's virtual memory counters, as the kernel keeps them (host_statistics64 HOST_VM_INFO64):
 // the numbers vm_stat prints, read without running vm_stat. Two implementations: host_mach.cc on
 // macOS, host_unsupported.cc elsewhere. What the counters mean (vm_stat's arithmetic, bytes) is
-// TypeScript: agent/sources/vm-statistics.ts.
+// TypeScript: agent/parsers/host-vm-statistics.ts.
 #ifndef MACOS_AGENT_HOST_H
 #define MACOS_AGENT_HOST_H
 

@@ -10,7 +10,7 @@ const SOURCE_TITLE: Record<SourceName, string> = {
   powermetrics: 'powermetrics (needs the system service: root)',
   iostat: 'iostat',
   vm_stat: 'vm_stat (host_statistics64 through the native addon; the vm_stat command without it)',
-  sysctl: 'sysctl',
+  sysctl: 'sysctl (sysctlbyname through the native addon; the sysctl command without it)',
   smc: 'SMC (the native addon; no root needed)',
   agent: 'The agent itself',
 };

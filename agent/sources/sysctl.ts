@@ -1,9 +1,16 @@
-// The sysctl source: installed memory (hw.memsize) and swap use (vm.swapusage), one spawn per
-// collection. hw.model and machdep.cpu.brand_string ride along in the same spawn (free once the
-// process exists) so that a `capture` bundle's sysctl.txt also identifies the machine.
+// The sysctl source: installed memory (hw.memsize) and swap use (vm.swapusage).
+//
+// On a Mac it reads both with sysctlbyname through the native addon (parsers/host-sysctl.ts): no
+// process per collection, as for vm_stat. Without the addon (not built, built by an older
+// version, or not macOS) it runs `sysctl` once per collection, and says so once. hw.model and
+// machdep.cpu.brand_string ride along in that spawn (free once the process exists) so that a
+// `capture` bundle's sysctl.txt also identifies the machine; they are not metrics, so the addon
+// does not read them. `--replay` and `capture` use sysctl's text.
 
 import { ATTR, type Point, point } from '../metrics/catalog.js';
-import { parseSwapUsage, parseSysctl } from '../parsers/sysctl.js';
+import { sysctlSampleFromHost, type HostSysctlSample, type HostSysctls } from '../parsers/host-sysctl.js';
+import { parseSwapUsage, parseSysctl, type SwapUsage } from '../parsers/sysctl.js';
+import { loadNativeAddon, type NativeAddonOptions } from '../native/addon.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 import { RejectedInput } from './rejected-input.js';
@@ -21,28 +28,38 @@ export interface SysctlPoints {
   readonly rejected: string[];
 }
 
+/** hw.memsize as the memory limit; `shown` is the value as the rejection quotes it. */
+function addMemoryLimit(out: SysctlPoints, bytes: number, shown: string): void {
+  // No Mac has less than 256 MiB or more than 1 PiB; outside that the value is not memory.
+  if (Number.isSafeInteger(bytes) && bytes >= 2 ** 28 && bytes <= 2 ** 50) out.points.push(point('memoryLimit', bytes));
+  else out.rejected.push(`absurd hw.memsize ${shown} (expected bytes between 256 MiB and 1 PiB)`);
+}
+
+function addSwapUsage(out: SysctlPoints, usage: SwapUsage): void {
+  out.points.push(point('pagingUsage', usage.usedBytes, { [ATTR.pagingState]: 'used' }));
+  out.points.push(point('pagingUsage', usage.freeBytes, { [ATTR.pagingState]: 'free' }));
+}
+
 /** The points of one `sysctl` output. A missing or unreadable value is a missing point. */
 export function sysctlPoints(values: ReadonlyMap<string, string>): SysctlPoints {
-  const points: Point[] = [];
-  const rejected: string[] = [];
+  const out: SysctlPoints = { points: [], rejected: [] };
   const memsize = values.get('hw.memsize');
-  if (memsize !== undefined) {
-    const bytes = /^\d+$/.test(memsize.trim()) ? Number(memsize.trim()) : NaN;
-    // No Mac has less than 256 MiB or more than 1 PiB; outside that the value is not memory.
-    if (Number.isSafeInteger(bytes) && bytes >= 2 ** 28 && bytes <= 2 ** 50) points.push(point('memoryLimit', bytes));
-    else rejected.push(`absurd hw.memsize ${JSON.stringify(memsize)} (expected bytes between 256 MiB and 1 PiB)`);
-  }
+  if (memsize !== undefined) addMemoryLimit(out, /^\d+$/.test(memsize.trim()) ? Number(memsize.trim()) : NaN, JSON.stringify(memsize));
   const swap = values.get('vm.swapusage');
   if (swap !== undefined) {
     const usage = parseSwapUsage(swap);
-    if (usage === undefined) {
-      rejected.push(`unreadable vm.swapusage ${JSON.stringify(swap)} (expected "total = …M  used = …M  free = …M")`);
-    } else {
-      points.push(point('pagingUsage', usage.usedBytes, { [ATTR.pagingState]: 'used' }));
-      points.push(point('pagingUsage', usage.freeBytes, { [ATTR.pagingState]: 'free' }));
-    }
+    if (usage === undefined) out.rejected.push(`unreadable vm.swapusage ${JSON.stringify(swap)} (expected "total = …M  used = …M  free = …M")`);
+    else addSwapUsage(out, usage);
   }
-  return { points, rejected };
+  return out;
+}
+
+/** The points of one sysctlbyname answer, by the same rules as sysctlPoints. */
+export function hostSysctlPoints(sample: HostSysctlSample): SysctlPoints {
+  const out: SysctlPoints = { points: [], rejected: [] };
+  if (sample.memsize !== undefined) addMemoryLimit(out, sample.memsize, String(sample.memsize));
+  if (sample.swap !== undefined) addSwapUsage(out, sample.swap);
+  return out;
 }
 
 function notMacosError(detail: string, cause?: unknown): SourceError {
@@ -54,17 +71,70 @@ function notMacosError(detail: string, cause?: unknown): SourceError {
 /** The one-shot command as the source runs it and as `capture` records it: one spec, so they cannot drift. */
 const SYSCTL_RUN: RunCommandOptions = { source: 'sysctl', command: SYSCTL_COMMAND, args: SYSCTL_ARGS, timeoutMs: TIMEOUT_MS, replayFile: REPLAY_FILE };
 
+export type SysctlSourceOptions = NativeAddonOptions;
+
+interface SysctlAddon {
+  readSysctls(): HostSysctls;
+}
+
+/** An error the addon throws: `code` HOST_UNSUPPORTED or HOST_CALL_FAILED, `sysctl` and `errno` what failed. */
+interface SysctlAddonError extends Error {
+  readonly code?: string;
+}
+
+const NOT_ON_MACOS = 'hw.memsize and vm.swapusage are only available on macOS';
+
 class SysctlSource implements Source {
   readonly name = 'sysctl' as const;
   readonly #ctx: SourceContext;
+  readonly #opts: SysctlSourceOptions;
   readonly #rejected: RejectedInput;
+  /** The addon once it answered; null once it could not, and sysctl is run instead. */
+  #host: SysctlAddon | null | undefined;
 
-  constructor(ctx: SourceContext) {
+  constructor(ctx: SourceContext, opts: SysctlSourceOptions) {
     this.#ctx = ctx;
+    this.#opts = opts;
     this.#rejected = new RejectedInput(ctx, 'sysctl');
   }
 
   async collect(): Promise<Point[]> {
+    const sample = this.#ctx.replayDir === undefined ? this.#fromHost() : undefined;
+    const { points, rejected } = sample !== undefined ? hostSysctlPoints(sample) : sysctlPoints(await this.#fromCommand());
+    for (const reason of rejected) this.#rejected.report(`sysctl: ${reason}; the point is left out`);
+    return points;
+  }
+
+  /** hw.memsize and vm.swapusage through the addon, or undefined when sysctl has to be run instead. */
+  #fromHost(): HostSysctlSample | undefined {
+    if (this.#host === null) return undefined;
+    let host = this.#host;
+    let record: HostSysctls;
+    try {
+      host ??= loadNativeAddon<SysctlAddon>('sysctl', this.#opts.addonPath, NOT_ON_MACOS);
+      record = host.readSysctls();
+    } catch (error) {
+      const e = error as SysctlAddonError;
+      if (this.#host === undefined && (error instanceof SourceError || e.code === 'HOST_UNSUPPORTED' || typeof host?.readSysctls !== 'function')) {
+        this.#host = null;
+        // On a Mac this costs a process every collection and has a fix; elsewhere it is the only way.
+        const level = process.platform === 'darwin' ? 'warn' : 'debug';
+        this.#ctx.log[level]({ source: 'sysctl', reason: e.message },
+          `running sysctl every collection: the addon cannot call sysctlbyname (${e.message})${process.platform === 'darwin' ? ' — rebuild the addon (npm rebuild in the agent\'s folder) to stop that' : ''}`);
+        return undefined;
+      }
+      throw new SourceError('sysctl', 'failed', `${e.message} — installed memory and swap use cannot be read; if this persists, run \`macos-agent capture DIR\` and attach DIR to an issue`, { cause: error });
+    }
+    if (this.#host === undefined) {
+      this.#host = host;
+      this.#ctx.log.debug({ source: 'sysctl' }, 'reading hw.memsize and vm.swapusage with sysctlbyname (no sysctl process per collection)');
+    }
+    const sample = sysctlSampleFromHost(record);
+    for (const bad of sample.malformed) this.#rejected.report(`sysctl: sysctlbyname answered ${bad.line}: ${bad.reason}; the value is left out`);
+    return sample;
+  }
+
+  async #fromCommand(): Promise<Map<string, string>> {
     let text: string;
     try {
       text = await runCommand({ ...SYSCTL_RUN, replayDir: this.#ctx.replayDir });
@@ -80,17 +150,19 @@ class SysctlSource implements Source {
         ? new SourceError('sysctl', 'parse', `${REPLAY_FILE} in ${this.#ctx.replayDir} has neither hw.memsize nor vm.swapusage (expected \`sysctl ${SYSCTL_ARGS.join(' ')}\` output)`)
         : notMacosError('its output has neither hw.memsize nor vm.swapusage');
     }
-    const { points, rejected } = sysctlPoints(values);
-    for (const reason of rejected) this.#rejected.report(`sysctl: ${reason}; the point is left out`);
-    return points;
+    return values;
   }
 
   async stop(): Promise<void> {}
 }
 
+export function createSysctlSource(ctx: SourceContext, opts: SysctlSourceOptions = {}): Source {
+  return new SysctlSource(ctx, opts);
+}
+
 export const sysctlModule: SourceModule = {
   name: 'sysctl',
-  create: (ctx) => new SysctlSource(ctx),
+  create: (ctx) => createSysctlSource(ctx),
   replayFile: REPLAY_FILE,
   capture: () => runCommand(SYSCTL_RUN),
 };

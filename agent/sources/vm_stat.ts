@@ -146,7 +146,7 @@ class VmStatSource implements Source {
         // On a Mac this costs a process every collection and has a fix; elsewhere it is the only way.
         const level = process.platform === 'darwin' ? 'warn' : 'debug';
         this.#ctx.log[level]({ source: 'vm_stat', reason: e.message },
-          `running vm_stat every collection: the addon cannot read host_statistics64 (${e.message})`);
+          `running vm_stat every collection: the addon cannot read host_statistics64 (${e.message})${process.platform === 'darwin' ? ' — rebuild the addon (npm rebuild in the agent\'s folder) to stop that' : ''}`);
         return undefined;
       }
       throw new SourceError('vm_stat', 'failed', `${e.message} — the memory counters cannot be read; if this persists, run \`macos-agent capture DIR\` and attach DIR to an issue`, { cause: error });

@@ -1,7 +1,8 @@
 // Builds the addon for the tests, on Linux, from the real sources: native/binding.cc with
-// native/smc_iokit.cc and native/host_mach.cc against the simulated AppleSMC and Mach host
-// (test/native/simulated_smc.cc, simulated_host.cc and the stand-in IOKit and mach headers), or
-// with the *_unsupported.cc files. And writes the simulators' tables.
+// native/smc_iokit.cc, native/host_mach.cc and native/sysctl_darwin.cc against the simulated
+// AppleSMC, Mach host and sysctlbyname (test/native/simulated_smc.cc, simulated_host.cc,
+// simulated_sysctl.cc and the stand-in IOKit, mach and sys/sysctl headers), or with the
+// *_unsupported.cc files. And writes the simulators' tables.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -52,8 +53,9 @@ export async function buildTestAddon(variant: AddonVariant): Promise<string> {
   const addonApi = dirname(createRequire(import.meta.url).resolve('node-addon-api/package.json'));
   const out = join(mkdtempSync(join(tmpdir(), 'macos-agent-smc-addon-')), `smc-${variant}.node`);
   const sources = variant === 'simulated-iokit'
-    ? ['native/binding.cc', 'native/smc_iokit.cc', 'test/native/simulated_smc.cc', 'native/host_mach.cc', 'test/native/simulated_host.cc']
-    : ['native/binding.cc', 'native/smc_unsupported.cc', 'native/host_unsupported.cc'];
+    ? ['native/binding.cc', 'native/smc_iokit.cc', 'test/native/simulated_smc.cc', 'native/host_mach.cc', 'test/native/simulated_host.cc',
+      'native/sysctl_darwin.cc', 'test/native/simulated_sysctl.cc']
+    : ['native/binding.cc', 'native/smc_unsupported.cc', 'native/host_unsupported.cc', 'native/sysctl_unsupported.cc'];
   await promisify(execFile)(process.env['CXX'] ?? 'c++', [
     '-shared', '-fPIC', '-O1', '-std=c++17', '-fno-exceptions', '-Wall', '-Wextra', '-Werror',
     '-DNAPI_VERSION=8', '-DNODE_ADDON_API_DISABLE_CPP_EXCEPTIONS',
