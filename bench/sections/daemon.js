@@ -8,8 +8,10 @@
 //   2. BENCH_CYCLES (default 1000) cycles at a 100 ms interval (the shortest the config allows),
 //      under the V8 flags the launchd service runs Node with (DAEMON_NODE_FLAGS): RSS at start,
 //      after warm-up and at the end, its slope, CPU per cycle, bytes per export.
-//   3. a third as long, for comparison: without the addon (vm_stat spawned every cycle, no SMC),
-//      and with Node's default V8 flags.
+//      The main run exports to the loopback receiver uncompressed (exporter.compression=auto).
+//   3. a third as long, for comparison: with gzip, as to a collector on another machine (its bytes
+//      on the wire are the export-size budget); without the addon (vm_stat spawned every cycle, no
+//      SMC); and with Node's default V8 flags.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,11 +110,11 @@ function slopePerThousand(samples) {
   return den === 0 ? 0 : ((num / den) * 1000) / MB;
 }
 
-async function longRun(bundle, install, cycles, nodeFlags) {
+async function longRun(bundle, install, cycles, nodeFlags, args = []) {
   const rx = await startReceiver();
   const heap = [];
   const agent = startAgent({
-    bundle, install, endpoint: rx.endpoint, args: ['--interval', `${INTERVAL_MS}ms`],
+    bundle, install, endpoint: rx.endpoint, args: ['--interval', `${INTERVAL_MS}ms`, ...args],
     nodeFlags: [...nodeFlags, `--import=${HEAP_REPORTER}`],
     onHeap: (h) => heap.push({ ...h, cycles: rx.exports.length }),
   });
@@ -198,13 +200,17 @@ export async function run() {
     const shorter = Math.max(200, Math.round(CYCLES / 3));
     const runs = [
       { install: mac, flags: serviceFlags, cycles: CYCLES, how: serviceFlags.length > 0 ? `as the service runs it on a Mac: ${serviceFlags.join(' ')}` : 'node defaults, as the service runs it', main: true },
+      // The main run exports to the loopback receiver, which exporter.compression=auto leaves
+      // uncompressed (the node's own collector); a collector elsewhere gets gzip: its bytes on the
+      // wire are the export-size budget, and its CPU shows what compressing costs.
+      { install: mac, flags: serviceFlags, args: ['--set', 'exporter.compression=gzip'], cycles: shorter, how: 'gzip, as to a collector on another machine', main: false, bytes: true },
       // Without the addon (any OS but macOS, or an install whose addon did not build) vm_stat is run
       // every cycle and there is no SMC: what one spawn per cycle costs.
       { install: undefined, flags: serviceFlags, cycles: shorter, how: 'without the addon: vm_stat spawned every cycle, no SMC', main: false },
       ...(serviceFlags.length > 0 ? [{ install: mac, flags: [], cycles: shorter, how: 'node defaults, for comparison', main: false }] : []),
     ];
-    for (const { install, flags, cycles, how, main } of runs) {
-      const r = await longRun(bundle, install, cycles, flags);
+    for (const { install, flags, args, cycles, how, main, bytes } of runs) {
+      const r = await longRun(bundle, install, cycles, flags, args);
       const detail = { ...r, nodeFlags: flags, intervalMs: INTERVAL_MS, captures: bundle.captures, addon: install === undefined ? 'none (vm_stat spawned)' : 'simulated AppleSMC and Mach host' };
       row(`RSS at start (${how})`, r.rssStartMB, 'MB');
       row(`RSS after warm-up (${how})`, r.rssWarmMB, 'MB');
@@ -220,15 +226,16 @@ export async function run() {
       });
       row(`agent CPU per cycle, daemon (${how})`, r.cpuPerCycleMs, 'ms CPU', { ...budget(5), detail: { percentOfOneCoreAt100ms: r.cpuPercentOfCore } });
       row(`  the same as a share of one core at the default 10 s interval (${how})`, r.cpuPerCycleMs / 100, '% of a core');
-      if (main) {
-        row('bytes per export on the wire (gRPC message, M2 Ultra bundle with the SMC)', r.wireBytes, 'bytes', {
-          budget: 16 * 1024,
-          detail: { compressed: r.compressed, uncompressedBytes: r.rawBytes, gzipBytes: r.gzipBytes, tcpBytesPerExport: r.tcpBytesPerExport },
-          ...(r.compressed ? {} : { note: 'sent uncompressed' }),
+      if (main || bytes) {
+        row(`bytes per export on the wire, gRPC message, ${r.compressed ? 'gzip' : 'uncompressed'} (${how})`, r.wireBytes, 'bytes', {
+          ...(bytes ? { budget: 16 * 1024 } : {}),
+          detail: { compressed: r.compressed, uncompressedBytes: r.rawBytes, gzipBytes: r.gzipBytes, tcpBytesPerExport: r.tcpBytesPerExport, points: r.points },
         });
+      }
+      if (bytes) {
         row('bytes per data point (gzip)', r.gzipBytes / r.points, 'bytes', { detail: { points: r.points, metrics: r.metrics, uncompressedPerPoint: r.rawBytes / r.points } });
-        row('data points per export', r.points, 'points');
-        row('TCP bytes per export (HTTP/2 framing and headers included)', r.tcpBytesPerExport, 'bytes');
+        row('data points per export (M2 Ultra bundle with the SMC)', r.points, 'points');
+        row(`TCP bytes per export, HTTP/2 framing and headers included (${how})`, r.tcpBytesPerExport, 'bytes');
       }
     }
   } finally {
