@@ -49,25 +49,25 @@ function putOnPath(sysctl: string): void {
 describe('sysctlSampleFromHost', () => {
   it.each([['Intel macOS 10.14.6 `sysctl -a`', intel], ['M1 MacBook Air `sysctl hw` + `sysctl vm`', m1]])(
     '%s: the values and points sysctl prints for the same kernel numbers', (_name, values) => {
-      const sample = sysctlSampleFromHost(hostSysctlsOf(values));
+      const sample = sysctlSampleFromHost(hostSysctlsOf(values, parseSwapUsage));
       expect(sample).toEqual({ memsize: Number(values.get('hw.memsize')), swap: parseSwapUsage(values.get('vm.swapusage')!), malformed: [] });
       expect(hostSysctlPoints(sample)).toEqual(sysctlPoints(values));
     });
 
   it('the Intel capture in numbers: 16 GiB installed, 2513.50 MiB of swap used and 558.50 MiB free, encrypted', () => {
-    expect(sysctlSampleFromHost(hostSysctlsOf(intel))).toEqual({
+    expect(sysctlSampleFromHost(hostSysctlsOf(intel, parseSwapUsage))).toEqual({
       memsize: 17179869184, swap: { totalBytes: 3221225472, usedBytes: 2635595776, freeBytes: 585629696, encrypted: true }, malformed: [],
     });
   });
 
   it('keeps the kernel bytes that sysctl rounds to 0.01 MiB (handmade: one page more than the Intel capture shows)', () => {
-    const kernel = hostSysctlsOf(intel);
+    const kernel = hostSysctlsOf(intel, parseSwapUsage);
     const sample = sysctlSampleFromHost({ ...kernel, swap: { ...kernel.swap, used: 2635595776 + 4096, avail: 585629696 - 4096 } });
     expect(hostSysctlPoints(sample).points.filter((p) => p.metric === 'pagingUsage').map((p) => p.value)).toEqual([2635599872, 585625600]);
   });
 
   it('leaves out and reports a missing, negative, fractional or unsafe count; never fills it in (handmade)', () => {
-    const kernel = hostSysctlsOf(intel);
+    const kernel = hostSysctlsOf(intel, parseSwapUsage);
     expect(sysctlSampleFromHost({ memsize: 2 ** 60, swap: { ...kernel.swap, used: -1, avail: 1.5, total: undefined } })).toEqual({
       memsize: undefined,
       swap: undefined,
@@ -85,7 +85,7 @@ describe('sysctlSampleFromHost', () => {
   });
 
   it('an absurd but well-formed hw.memsize is rejected by the same rule as the text (handmade)', () => {
-    expect(hostSysctlPoints(sysctlSampleFromHost({ ...hostSysctlsOf(intel), memsize: 12 }))).toEqual({
+    expect(hostSysctlPoints(sysctlSampleFromHost({ ...hostSysctlsOf(intel, parseSwapUsage), memsize: 12 }))).toEqual({
       points: sysctlPoints(intel).points.filter((p) => p.metric !== 'memoryLimit'),
       rejected: ['absurd hw.memsize 12 (expected bytes between 256 MiB and 1 PiB)'],
     });
@@ -107,7 +107,7 @@ describe('sysctl source on sysctlbyname (the addon compiled against a simulated 
   }
 
   it('reads hw.memsize and vm.swapusage and runs no sysctl: the same points as sysctl printing the same numbers', async () => {
-    useSysctlSimulation(mkdtempSync(join(work, 'run-')), hostSysctlsOf(intel));
+    useSysctlSimulation(mkdtempSync(join(work, 'run-')), hostSysctlsOf(intel, parseSwapUsage));
     putOnPath(FORBIDDEN_SYSCTL);
     const logs: object[] = [];
     const points = await source(simulatedAddon, logs).collect();
@@ -118,7 +118,7 @@ describe('sysctl source on sysctlbyname (the addon compiled against a simulated 
 
   it('follows swap use from one collection to the next', async () => {
     const dir = mkdtempSync(join(work, 'run-'));
-    const kernel = hostSysctlsOf(m1);
+    const kernel = hostSysctlsOf(m1, parseSwapUsage);
     useSysctlSimulation(dir, kernel);
     putOnPath(FORBIDDEN_SYSCTL);
     const s = source(simulatedAddon);
@@ -130,14 +130,14 @@ describe('sysctl source on sysctlbyname (the addon compiled against a simulated 
   });
 
   it('an absurd hw.memsize from the kernel is counted and left out; the swap points remain (handmade)', async () => {
-    useSysctlSimulation(mkdtempSync(join(work, 'run-')), { ...hostSysctlsOf(intel), memsize: 12 });
+    useSysctlSimulation(mkdtempSync(join(work, 'run-')), { ...hostSysctlsOf(intel, parseSwapUsage), memsize: 12 });
     const parseErrors: string[] = [];
     expect(await source(simulatedAddon, undefined, parseErrors).collect()).toHaveLength(2);
     expect(parseErrors).toEqual(['sysctl: absurd hw.memsize 12 (expected bytes between 256 MiB and 1 PiB); the point is left out']);
   });
 
   it('a failing sysctlbyname is a `failed` collection that names the sysctl and errno; it is not replaced by sysctl', async () => {
-    useSysctlSimulation(mkdtempSync(join(work, 'run-')), hostSysctlsOf(intel), { fail: { 'vm.swapusage': 12 } });
+    useSysctlSimulation(mkdtempSync(join(work, 'run-')), hostSysctlsOf(intel, parseSwapUsage), { fail: { 'vm.swapusage': 12 } });
     putOnPath(catScript(INTEL));
     const error = await collectError(source(simulatedAddon));
     expect(error.kind).toBe('failed');
@@ -145,7 +145,7 @@ describe('sysctl source on sysctlbyname (the addon compiled against a simulated 
   });
 
   it('a value of the wrong size is a `failed` collection, not a misread number (handmade)', async () => {
-    useSysctlSimulation(mkdtempSync(join(work, 'run-')), hostSysctlsOf(intel), { size: { 'hw.memsize': 4 } });
+    useSysctlSimulation(mkdtempSync(join(work, 'run-')), hostSysctlsOf(intel, parseSwapUsage), { size: { 'hw.memsize': 4 } });
     const error = await collectError(source(simulatedAddon));
     expect(error.kind).toBe('failed');
     expect(error.message).toMatch(/^sysctlbyname\("hw.memsize"\) answered 4 bytes, not the size of its type/);
@@ -174,7 +174,7 @@ describe('sysctl source on sysctlbyname (the addon compiled against a simulated 
   });
 
   it('with --replay it reads sysctl.txt, not sysctlbyname', async () => {
-    useSysctlSimulation(mkdtempSync(join(work, 'run-')), { ...hostSysctlsOf(intel), memsize: 2 ** 30 });
+    useSysctlSimulation(mkdtempSync(join(work, 'run-')), { ...hostSysctlsOf(intel, parseSwapUsage), memsize: 2 ** 30 });
     const dir = mkdtempSync(join(work, 'replay-'));
     copyFileSync(INTEL, join(dir, 'sysctl.txt'));
     const s = createSysctlSource({ config: loadConfig({ env: {} }).config, mode: 'once', log: pino({ level: 'silent' }), replayDir: dir }, { addonPath: simulatedAddon });

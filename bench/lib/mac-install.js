@@ -29,10 +29,10 @@ export async function makeMacInstall(bundle) {
 
   const { parseSmcDump } = await import(pathToFileURL(join(DIST, 'parsers', 'smc-dump.js')).href);
   const { parseVmStat } = await import(pathToFileURL(join(DIST, 'parsers', 'vm_stat.js')).href);
-  const { parseSysctl } = await import(pathToFileURL(join(DIST, 'parsers', 'sysctl.js')).href);
+  const { parseSwapUsage, parseSysctl } = await import(pathToFileURL(join(DIST, 'parsers', 'sysctl.js')).href);
   const smcTable = writeSimulationTable(root, parseSmcDump(readFileSync(join(bundle.dir, 'smc.txt'), 'utf8')).entries);
   const hostTable = writeHostTable(root, hostStatisticsOf(parseVmStat(readFileSync(join(bundle.dir, 'vm_stat.txt'), 'utf8'))));
-  const sysctlTable = writeSysctlTable(root, hostSysctlsOf(parseSysctl(readFileSync(join(bundle.dir, 'sysctl.txt'), 'utf8'))));
+  const sysctlTable = writeSysctlTable(root, hostSysctlsOf(parseSysctl(readFileSync(join(bundle.dir, 'sysctl.txt'), 'utf8')), parseSwapUsage));
   return {
     cli: join(root, 'dist', 'agent', 'cli.js'),
     env: { SIMULATED_SMC_TABLE: smcTable, SIMULATED_HOST_VM: hostTable, SIMULATED_SYSCTL: sysctlTable },

@@ -3,7 +3,8 @@
 // the sysctl path can be compared on the same numbers.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSwapUsage } from '../../agent/parsers/sysctl.js';
+// Type-only: the benchmark runs this file with Node's type stripping, where agent/ has no .js files.
+import type { SwapUsage } from '../../agent/parsers/sysctl.js';
 
 /** What the simulator answers, as the addon's readSysctls returns it. */
 export interface SimulatedSysctls {
@@ -17,7 +18,7 @@ export interface SimulatedSysctls {
  * counts are the text's rounded to the byte. xsu_pagesize is not printed: the capture's page size,
  * else 4096. Derived from the capture, not read from a Mac.
  */
-export function hostSysctlsOf(values: ReadonlyMap<string, string>): SimulatedSysctls {
+export function hostSysctlsOf(values: ReadonlyMap<string, string>, parseSwapUsage: (text: string) => SwapUsage | undefined): SimulatedSysctls {
   const memsize = values.get('hw.memsize');
   const usage = parseSwapUsage(values.get('vm.swapusage') ?? '');
   const pagesize = Number(values.get('vm.pagesize') ?? values.get('hw.pagesize') ?? 4096);
