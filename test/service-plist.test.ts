@@ -36,7 +36,7 @@ describe('the launchd plist', () => {
     expect(job['Label']).toBe(SERVICE_LABEL);
     expect(job['ProgramArguments']).toEqual([
       '/opt/homebrew/bin/node',
-      '--max-semi-space-size=1', '--max-old-space-size=64', '--optimize-for-size', '--no-turbofan', '--single-threaded', '--v8-pool-size=1',
+      '--max-semi-space-size=1', '--max-old-space-size=64', '--no-turbofan', '--single-threaded', '--v8-pool-size=1',
       '/opt/homebrew/opt/macos-agent/dist/agent/cli.js',
       '--config', '/opt/homebrew/etc/macos-agent/config.yaml',
     ]);
@@ -63,7 +63,7 @@ describe('the launchd plist', () => {
     const job = parse(renderLaunchdPlist(exampleLayout('user'))) as Record<string, unknown>;
     expect(job['ProgramArguments']).toEqual([
       '/opt/homebrew/bin/node',
-      '--max-semi-space-size=1', '--max-old-space-size=64', '--optimize-for-size', '--no-turbofan', '--single-threaded', '--v8-pool-size=1',
+      '--max-semi-space-size=1', '--max-old-space-size=64', '--no-turbofan', '--single-threaded', '--v8-pool-size=1',
       '/opt/homebrew/opt/macos-agent/dist/agent/cli.js',
       '--config', '/opt/homebrew/etc/macos-agent/config.yaml',
       '--set', 'sources.powermetrics.enabled=false',

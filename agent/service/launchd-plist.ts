@@ -26,16 +26,15 @@ export const USER_MODE_ARGS = ['--set', 'sources.powermetrics.enabled=false'] as
  * bench/README.md). Left to its defaults on a machine with plenty of RAM, V8 grows the young
  * generation to 16 MB semi-spaces and lets the old generation's committed size reach several times
  * the ~15 MB live heap (RSS 89 -> 279 MB over 1,000 cycles with no leak): a 1 MB young generation
- * and a 64 MB cap bound it. `--optimize-for-size` keeps the old generation compacted near its live
- * size (~3 MB less committed) for no measurable CPU. Maglev alone, without TurboFan, compiles the
- * hot code in a fraction of the time and leaves TurboFan's ~4 MB of machine code untouched, for the
- * same CPU per cycle: a cycle runs each function once, so code quality matters less than compile
- * cost. `--single-threaded` keeps compilation and GC on the main thread: a cycle is a few
- * milliseconds every interval, background threads save no latency that matters, and handing work to
- * them cost ~0.4 ms CPU per cycle more in all; one V8 platform thread is then plenty.
+ * and a 64 MB cap bound it. Maglev alone, without TurboFan, compiles the hot code in a fraction of
+ * the time and leaves TurboFan's ~4 MB of machine code untouched, for less CPU per cycle: a cycle
+ * runs each function once, so compile cost matters more than peak code quality.
+ * `--single-threaded` keeps compilation and GC on the main thread: a cycle is a few milliseconds
+ * every interval, background threads save no latency that matters, and handing work to them cost
+ * ~0.4 ms CPU per cycle more in all; one V8 platform thread is then plenty.
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = [
-  '--max-semi-space-size=1', '--max-old-space-size=64', '--optimize-for-size', '--no-turbofan', '--single-threaded', '--v8-pool-size=1',
+  '--max-semi-space-size=1', '--max-old-space-size=64', '--no-turbofan', '--single-threaded', '--v8-pool-size=1',
 ];
 
 /** The launchd job of the agent, as the keys launchd.plist(5) documents. */
