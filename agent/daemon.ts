@@ -26,7 +26,7 @@ const SHUTDOWN_BUDGET_MS = 4500;
 /** Payloads of batches the spool could not take are kept in memory up to this much. */
 const MAX_MEMORY_QUEUE_BYTES = 8 * 1024 * 1024;
 
-/** Collected on demand, once per cycle; cumulative, so a lost export never loses a counter's total. */
+/** Collected on demand, once per cycle. Sums are cumulative, so a lost export never loses a counter's total; gauges report what this cycle observed (exportTemporality). */
 class CycleReader extends MetricReader {
   constructor() {
     super({ aggregationTemporalitySelector: exportTemporality });

@@ -113,7 +113,7 @@ describe('sysctl source on sysctlbyname (the addon compiled against a simulated 
     const points = await source(simulatedAddon, logs).collect();
     expect(points).toEqual(sysctlPoints(intel).points);
     expect(points).toHaveLength(3);
-    expect(logs).toContainEqual(expect.objectContaining({ level: 20, msg: 'reading hw.memsize and vm.swapusage with sysctlbyname (no sysctl process per collection)' }));
+    expect(logs).toContainEqual(expect.objectContaining({ level: 20, msg: 'reading installed memory and swap use with sysctlbyname (no sysctl process per collection)' }));
   });
 
   it('follows swap use from one collection to the next', async () => {
@@ -159,7 +159,7 @@ describe('sysctl source on sysctlbyname (the addon compiled against a simulated 
     expect(await s.collect()).toHaveLength(3);
     const said = logs.filter((l) => l.msg?.startsWith('running sysctl every collection'));
     expect(said).toHaveLength(1);
-    expect(said[0]?.msg).toBe('running sysctl every collection: the addon cannot call sysctlbyname (hw.memsize and vm.swapusage are only available on macOS)');
+    expect(said[0]?.msg).toBe('running sysctl every collection: the addon cannot use sysctlbyname (hw.memsize and vm.swapusage are only available on macOS)');
   });
 
   it('with an addon built before readSysctls existed (handmade stand-in), runs sysctl instead', async () => {
@@ -170,7 +170,7 @@ describe('sysctl source on sysctlbyname (the addon compiled against a simulated 
     expect(await source(oldAddon, logs).collect()).toEqual(sysctlPoints(intel).points);
     const said = logs.filter((l) => l.msg?.startsWith('running sysctl every collection'));
     expect(said).toHaveLength(1);
-    expect(said[0]?.msg).toMatch(/^running sysctl every collection: the addon cannot call sysctlbyname \(.*readSysctls is not a function\)$/);
+    expect(said[0]?.msg).toMatch(/^running sysctl every collection: the addon cannot use sysctlbyname \(.*readSysctls is not a function\)$/);
   });
 
   it('with --replay it reads sysctl.txt, not sysctlbyname', async () => {

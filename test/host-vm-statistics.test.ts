@@ -123,7 +123,7 @@ describe('vm_stat source on the Mach host (the addon compiled against a simulate
     expect(await s.collect()).toHaveLength(22);
     const said = logs.filter((l) => l.msg?.startsWith('running vm_stat every collection'));
     expect(said).toHaveLength(1);
-    expect(said[0]?.msg).toBe('running vm_stat every collection: the addon cannot read host_statistics64 (host_statistics64 is only available on macOS)');
+    expect(said[0]?.msg).toBe('running vm_stat every collection: the addon cannot use host_statistics64 (host_statistics64 is only available on macOS)');
   });
 
   it('with --replay it reads vm_stat.txt, not the host', async () => {

@@ -10,7 +10,7 @@
 import { ATTR, type Point, point } from '../metrics/catalog.js';
 import { sysctlSampleFromHost, type HostSysctlSample, type HostSysctls } from '../parsers/host-sysctl.js';
 import { parseSwapUsage, parseSysctl, type SwapUsage } from '../parsers/sysctl.js';
-import { loadNativeAddon, type NativeAddonOptions } from '../native/addon.js';
+import { AddonReader, type NativeAddonOptions } from '../native/addon.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 import { RejectedInput } from './rejected-input.js';
@@ -77,25 +77,22 @@ interface SysctlAddon {
   readSysctls(): HostSysctls;
 }
 
-/** An error the addon throws: `code` HOST_UNSUPPORTED or HOST_CALL_FAILED, `sysctl` and `errno` what failed. */
-interface SysctlAddonError extends Error {
-  readonly code?: string;
-}
-
 const NOT_ON_MACOS = 'hw.memsize and vm.swapusage are only available on macOS';
 
 class SysctlSource implements Source {
   readonly name = 'sysctl' as const;
   readonly #ctx: SourceContext;
-  readonly #opts: SysctlSourceOptions;
   readonly #rejected: RejectedInput;
-  /** The addon once it answered; null once it could not, and sysctl is run instead. */
-  #host: SysctlAddon | null | undefined;
+  readonly #host: AddonReader<SysctlAddon, HostSysctls>;
 
   constructor(ctx: SourceContext, opts: SysctlSourceOptions) {
     this.#ctx = ctx;
-    this.#opts = opts;
     this.#rejected = new RejectedInput(ctx, 'sysctl');
+    this.#host = new AddonReader({
+      source: 'sysctl', addonPath: opts.addonPath, notOnMacos: NOT_ON_MACOS, log: ctx.log,
+      call: (addon) => addon.readSysctls(), has: (addon) => typeof addon.readSysctls === 'function',
+      reads: 'sysctlbyname', command: 'sysctl', what: 'installed memory and swap use',
+    });
   }
 
   async collect(): Promise<Point[]> {
@@ -107,28 +104,8 @@ class SysctlSource implements Source {
 
   /** hw.memsize and vm.swapusage through the addon, or undefined when sysctl has to be run instead. */
   #fromHost(): HostSysctlSample | undefined {
-    if (this.#host === null) return undefined;
-    let host = this.#host;
-    let record: HostSysctls;
-    try {
-      host ??= loadNativeAddon<SysctlAddon>('sysctl', this.#opts.addonPath, NOT_ON_MACOS);
-      record = host.readSysctls();
-    } catch (error) {
-      const e = error as SysctlAddonError;
-      if (this.#host === undefined && (error instanceof SourceError || e.code === 'HOST_UNSUPPORTED' || typeof host?.readSysctls !== 'function')) {
-        this.#host = null;
-        // On a Mac this costs a process every collection and has a fix; elsewhere it is the only way.
-        const level = process.platform === 'darwin' ? 'warn' : 'debug';
-        this.#ctx.log[level]({ source: 'sysctl', reason: e.message },
-          `running sysctl every collection: the addon cannot call sysctlbyname (${e.message})${process.platform === 'darwin' ? ' — rebuild the addon (npm rebuild in the agent\'s folder) to stop that' : ''}`);
-        return undefined;
-      }
-      throw new SourceError('sysctl', 'failed', `${e.message} — installed memory and swap use cannot be read; if this persists, run \`macos-agent capture DIR\` and attach DIR to an issue`, { cause: error });
-    }
-    if (this.#host === undefined) {
-      this.#host = host;
-      this.#ctx.log.debug({ source: 'sysctl' }, 'reading hw.memsize and vm.swapusage with sysctlbyname (no sysctl process per collection)');
-    }
+    const record = this.#host.read();
+    if (record === undefined) return undefined;
     const sample = sysctlSampleFromHost(record);
     for (const bad of sample.malformed) this.#rejected.report(`sysctl: sysctlbyname answered ${bad.line}: ${bad.reason}; the value is left out`);
     return sample;

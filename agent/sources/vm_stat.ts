@@ -16,7 +16,7 @@
 import { ATTR, type MetricKey, type Point, point } from '../metrics/catalog.js';
 import { HostVmStatisticsError, vmStatSampleFromHost, type HostVmStatistics } from '../parsers/host-vm-statistics.js';
 import { parseVmStat, VmStatParseError, type VmStatField, type VmStatSample } from '../parsers/vm_stat.js';
-import { loadNativeAddon, type NativeAddonOptions } from '../native/addon.js';
+import { AddonReader, type NativeAddonOptions } from '../native/addon.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 import { RejectedInput } from './rejected-input.js';
@@ -95,27 +95,24 @@ interface HostAddon {
   readVmStatistics(): HostVmStatistics;
 }
 
-/** An error the addon throws: `code` HOST_UNSUPPORTED or HOST_CALL_FAILED, `kernReturn` the raw kern_return_t. */
-interface HostAddonError extends Error {
-  readonly code?: string;
-}
-
 const NOT_ON_MACOS = 'host_statistics64 is only available on macOS';
 
 class VmStatSource implements Source {
   readonly name = 'vm_stat' as const;
   readonly #ctx: SourceContext;
-  readonly #opts: VmStatSourceOptions;
   readonly #rejected: RejectedInput;
   /** Unknown fields already reported: each is counted and logged once, not every cycle. */
   readonly #reportedUnknown = new Set<string>();
-  /** The addon once it answered; null once it could not, and vm_stat is run instead. */
-  #host: HostAddon | null | undefined;
+  readonly #host: AddonReader<HostAddon, HostVmStatistics>;
 
   constructor(ctx: SourceContext, opts: VmStatSourceOptions) {
     this.#ctx = ctx;
-    this.#opts = opts;
     this.#rejected = new RejectedInput(ctx, 'vm_stat');
+    this.#host = new AddonReader({
+      source: 'vm_stat', addonPath: opts.addonPath, notOnMacos: NOT_ON_MACOS, log: ctx.log,
+      call: (addon) => addon.readVmStatistics(), has: (addon) => typeof addon.readVmStatistics === 'function',
+      reads: 'host_statistics64', command: 'vm_stat', what: 'the memory counters',
+    });
   }
 
   async collect(): Promise<Point[]> {
@@ -133,28 +130,8 @@ class VmStatSource implements Source {
 
   /** The kernel's counters through the addon, or undefined when vm_stat has to be run instead. */
   #fromHost(): VmStatSample | undefined {
-    if (this.#host === null) return undefined;
-    let host = this.#host;
-    let stats: HostVmStatistics;
-    try {
-      host ??= loadNativeAddon<HostAddon>('vm_stat', this.#opts.addonPath, NOT_ON_MACOS);
-      stats = host.readVmStatistics();
-    } catch (error) {
-      const e = error as HostAddonError;
-      if (this.#host === undefined && (error instanceof SourceError || e.code === 'HOST_UNSUPPORTED' || typeof host?.readVmStatistics !== 'function')) {
-        this.#host = null;
-        // On a Mac this costs a process every collection and has a fix; elsewhere it is the only way.
-        const level = process.platform === 'darwin' ? 'warn' : 'debug';
-        this.#ctx.log[level]({ source: 'vm_stat', reason: e.message },
-          `running vm_stat every collection: the addon cannot read host_statistics64 (${e.message})${process.platform === 'darwin' ? ' — rebuild the addon (npm rebuild in the agent\'s folder) to stop that' : ''}`);
-        return undefined;
-      }
-      throw new SourceError('vm_stat', 'failed', `${e.message} — the memory counters cannot be read; if this persists, run \`macos-agent capture DIR\` and attach DIR to an issue`, { cause: error });
-    }
-    if (this.#host === undefined) {
-      this.#host = host;
-      this.#ctx.log.debug({ source: 'vm_stat' }, 'reading the memory counters with host_statistics64 (no vm_stat process per collection)');
-    }
+    const stats = this.#host.read();
+    if (stats === undefined) return undefined;
     try {
       return vmStatSampleFromHost(stats);
     } catch (error) {
