@@ -39,15 +39,13 @@ export function loadNativeAddon<T>(source: SourceName, addonPath: string | undef
 }
 
 /** What a source reads through the addon instead of running its command. */
-export interface AddonReadSpec<A extends object, R> {
+export interface AddonReadSpec {
   readonly source: SourceName;
   readonly addonPath: string | undefined;
   /** Why there is no addon off macOS, e.g. "host_statistics64 is only available on macOS". */
   readonly notOnMacos: string;
-  /** The addon's function, e.g. (addon) => addon.readVmStatistics(). */
-  readonly call: (addon: A) => R;
-  /** Whether this build has the function: one built before it was added has not. */
-  readonly has: (addon: A) => boolean;
+  /** The addon's function, e.g. "readVmStatistics"; a build older than it has no such function. */
+  readonly fn: string;
   /** For the once-only log: what the addon reads, e.g. "host_statistics64". */
   readonly reads: string;
   /** For the once-only log: the command run instead, e.g. "vm_stat". */
@@ -57,47 +55,57 @@ export interface AddonReadSpec<A extends object, R> {
   readonly log: Logger;
 }
 
-/**
- * One addon call that stands in for a command. If the addon cannot make it at all (not built,
- * built before the call existed, not macOS), the source runs its command from then on and this
- * is logged once: at warn on a Mac, where it costs a process per collection and a rebuild fixes
- * it; at debug elsewhere, where the command is the only way. Once the addon has answered, a
- * failing call is the collection's failure, never silently replaced by the command.
- */
-export class AddonReader<A extends object, R> {
-  readonly #spec: AddonReadSpec<A, R>;
-  /** The addon once it answered; null once it could not, and the command is run instead. */
-  #addon: A | null | undefined;
+type AddonFunctions = Readonly<Record<string, unknown>>;
 
-  constructor(spec: AddonReadSpec<A, R>) {
+/**
+ * One addon call that stands in for a command; `R` is what the function returns (unchecked: the
+ * caller's decoder checks it). If the addon cannot make the call at all (not built, built before
+ * the function existed, not macOS), the source runs its command from then on and this is logged
+ * once: at warn on a Mac, where it costs a process per collection and a rebuild fixes it; at debug
+ * elsewhere, where the command is the only way. Once the addon has answered, a failing call is the
+ * collection's failure, never silently replaced by the command.
+ */
+export class AddonReader<R> {
+  readonly #spec: AddonReadSpec;
+  /** The addon's function once it answered; null once it could not, and the command is run instead. */
+  #call: (() => R) | null | undefined;
+
+  constructor(spec: AddonReadSpec) {
     this.#spec = spec;
   }
 
   /** The addon's answer, or undefined when the source has to run its command instead. */
   read(): R | undefined {
     const spec = this.#spec;
-    const known = this.#addon;
-    if (known === null) return undefined;
-    let addon: A | undefined = known;
+    if (this.#call === null) return undefined;
+    let call = this.#call;
     let answer: R;
     try {
-      addon ??= loadNativeAddon<A>(spec.source, spec.addonPath, spec.notOnMacos);
-      answer = spec.call(addon);
+      if (call === undefined) {
+        const addon = loadNativeAddon<AddonFunctions>(spec.source, spec.addonPath, spec.notOnMacos);
+        const fn = addon[spec.fn];
+        if (typeof fn !== 'function') return this.#fallBack(`this build of the addon is older than the agent: ${spec.fn} is not a function`);
+        call = () => (fn as () => R).call(addon);
+      }
+      answer = call();
     } catch (error) {
       const e = error as Error & { code?: string };
-      if (this.#addon === undefined && (error instanceof SourceError || e.code === 'HOST_UNSUPPORTED' || (addon !== undefined && !spec.has(addon)))) {
-        this.#addon = null;
-        const onMac = process.platform === 'darwin';
-        spec.log[onMac ? 'warn' : 'debug']({ source: spec.source, reason: e.message },
-          `running ${spec.command} every collection: the addon cannot use ${spec.reads} (${e.message})${onMac ? ' — rebuild the addon (npm rebuild in the agent\'s folder) to stop that' : ''}`);
-        return undefined;
-      }
+      if (this.#call === undefined && (error instanceof SourceError || e.code === 'HOST_UNSUPPORTED')) return this.#fallBack(e.message);
       throw new SourceError(spec.source, 'failed', `${e.message} — ${spec.what} cannot be read; if this persists, run \`macos-agent capture DIR\` and attach DIR to an issue`, { cause: error });
     }
-    if (this.#addon === undefined) {
-      this.#addon = addon;
+    if (this.#call === undefined) {
+      this.#call = call;
       spec.log.debug({ source: spec.source }, `reading ${spec.what} with ${spec.reads} (no ${spec.command} process per collection)`);
     }
     return answer;
+  }
+
+  #fallBack(reason: string): undefined {
+    const spec = this.#spec;
+    this.#call = null;
+    const onMac = process.platform === 'darwin';
+    spec.log[onMac ? 'warn' : 'debug']({ source: spec.source, reason },
+      `running ${spec.command} every collection: the addon cannot use ${spec.reads} (${reason})${onMac ? ' — rebuild the addon (npm rebuild in the agent\'s folder) to stop that' : ''}`);
+    return undefined;
   }
 }

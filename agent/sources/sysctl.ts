@@ -73,24 +73,20 @@ const SYSCTL_RUN: RunCommandOptions = { source: 'sysctl', command: SYSCTL_COMMAN
 
 export type SysctlSourceOptions = NativeAddonOptions;
 
-interface SysctlAddon {
-  readSysctls(): HostSysctls;
-}
-
 const NOT_ON_MACOS = 'hw.memsize and vm.swapusage are only available on macOS';
 
 class SysctlSource implements Source {
   readonly name = 'sysctl' as const;
   readonly #ctx: SourceContext;
   readonly #rejected: RejectedInput;
-  readonly #host: AddonReader<SysctlAddon, HostSysctls>;
+  readonly #host: AddonReader<HostSysctls>;
 
   constructor(ctx: SourceContext, opts: SysctlSourceOptions) {
     this.#ctx = ctx;
     this.#rejected = new RejectedInput(ctx, 'sysctl');
     this.#host = new AddonReader({
       source: 'sysctl', addonPath: opts.addonPath, notOnMacos: NOT_ON_MACOS, log: ctx.log,
-      call: (addon) => addon.readSysctls(), has: (addon) => typeof addon.readSysctls === 'function',
+      fn: 'readSysctls',
       reads: 'sysctlbyname', command: 'sysctl', what: 'installed memory and swap use',
     });
   }

@@ -91,10 +91,6 @@ const VM_STAT_RUN: RunCommandOptions = { source: 'vm_stat', command: VM_STAT_COM
 
 export type VmStatSourceOptions = NativeAddonOptions;
 
-interface HostAddon {
-  readVmStatistics(): HostVmStatistics;
-}
-
 const NOT_ON_MACOS = 'host_statistics64 is only available on macOS';
 
 class VmStatSource implements Source {
@@ -103,14 +99,14 @@ class VmStatSource implements Source {
   readonly #rejected: RejectedInput;
   /** Unknown fields already reported: each is counted and logged once, not every cycle. */
   readonly #reportedUnknown = new Set<string>();
-  readonly #host: AddonReader<HostAddon, HostVmStatistics>;
+  readonly #host: AddonReader<HostVmStatistics>;
 
   constructor(ctx: SourceContext, opts: VmStatSourceOptions) {
     this.#ctx = ctx;
     this.#rejected = new RejectedInput(ctx, 'vm_stat');
     this.#host = new AddonReader({
       source: 'vm_stat', addonPath: opts.addonPath, notOnMacos: NOT_ON_MACOS, log: ctx.log,
-      call: (addon) => addon.readVmStatistics(), has: (addon) => typeof addon.readVmStatistics === 'function',
+      fn: 'readVmStatistics',
       reads: 'host_statistics64', command: 'vm_stat', what: 'the memory counters',
     });
   }
