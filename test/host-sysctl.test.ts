@@ -2,18 +2,17 @@
 // decoder against sysctl's text, and the sysctl source through the real addon code
 // (native/sysctl_darwin.cc + native/binding.cc compiled against a simulated sysctlbyname), with
 // the fallback to running sysctl when the addon cannot answer.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../agent/config.js';
 import { sysctlSampleFromHost } from '../agent/parsers/host-sysctl.js';
 import { parseSwapUsage, parseSysctl } from '../agent/parsers/sysctl.js';
 import { createSysctlSource, hostSysctlPoints, sysctlPoints } from '../agent/sources/sysctl.js';
 import { SourceError, type Source } from '../agent/sources/source.js';
-import { catScript, makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
-import { buildTestAddon } from './native/simulated-smc.js';
+import { catScript } from './helpers/fake-bin.js';
+import { useAddonHarness } from './native/addon-harness.js';
 import { hostSysctlsOf, useSysctlSimulation } from './native/simulated-sysctl.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'sysctl');
@@ -22,29 +21,9 @@ const read = (file: string): Map<string, string> => parseSysctl(readFileSync(fil
 const intel = read(INTEL);
 // `sysctl hw` and `sysctl vm` of one M1 MacBook Air, each under its command line.
 const m1 = new Map([...read(join(FIXTURES, 'm1-mba10_1-8gb-sysctl-hw-asitopgo.txt')), ...read(join(FIXTURES, 'm1-mba10_1-8gb-sysctl-vm-asitopgo.txt'))]);
-const work = mkdtempSync(join(tmpdir(), 'macos-agent-host-sysctl-'));
-const originalPath = process.env['PATH'];
+const { work, simulatedAddon, unsupportedAddon, putOnPath } = useAddonHarness('host-sysctl', 'SIMULATED_SYSCTL');
 /** A sysctl that fails the collection if run: the addon path must not spawn it. */
 const FORBIDDEN_SYSCTL = '#!/bin/sh\necho "sysctl must not run" >&2\nexit 1\n';
-let simulatedAddon: string;
-let unsupportedAddon: string;
-let fakes: FakeBin | undefined;
-
-beforeAll(async () => {
-  [simulatedAddon, unsupportedAddon] = await Promise.all([buildTestAddon('simulated-iokit'), buildTestAddon('unsupported')]);
-}, 60_000);
-afterEach(() => {
-  fakes?.cleanup();
-  fakes = undefined;
-  process.env['PATH'] = originalPath;
-  delete process.env['SIMULATED_SYSCTL'];
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function putOnPath(sysctl: string): void {
-  fakes = makeFakeBin({ sysctl });
-  process.env['PATH'] = fakes.path;
-}
 
 describe('sysctlSampleFromHost', () => {
   it.each([['Intel macOS 10.14.6 `sysctl -a`', intel], ['M1 MacBook Air `sysctl hw` + `sysctl vm`', m1]])(
@@ -108,9 +87,9 @@ describe('sysctl source on sysctlbyname (the addon compiled against a simulated 
 
   it('reads hw.memsize and vm.swapusage and runs no sysctl: the same points as sysctl printing the same numbers', async () => {
     useSysctlSimulation(mkdtempSync(join(work, 'run-')), hostSysctlsOf(intel, parseSwapUsage));
-    putOnPath(FORBIDDEN_SYSCTL);
+    putOnPath({ sysctl: FORBIDDEN_SYSCTL });
     const logs: object[] = [];
-    const points = await source(simulatedAddon, logs).collect();
+    const points = await source(simulatedAddon(), logs).collect();
     expect(points).toEqual(sysctlPoints(intel).points);
     expect(points).toHaveLength(3);
     expect(logs).toContainEqual(expect.objectContaining({ level: 20, msg: 'reading installed memory and swap use with sysctlbyname (no sysctl process per collection)' }));
@@ -120,8 +99,8 @@ describe('sysctl source on sysctlbyname (the addon compiled against a simulated 
     const dir = mkdtempSync(join(work, 'run-'));
     const kernel = hostSysctlsOf(m1, parseSwapUsage);
     useSysctlSimulation(dir, kernel);
-    putOnPath(FORBIDDEN_SYSCTL);
-    const s = source(simulatedAddon);
+    putOnPath({ sysctl: FORBIDDEN_SYSCTL });
+    const s = source(simulatedAddon());
     const used = async (): Promise<number | undefined> =>
       (await s.collect()).find((p) => p.metric === 'pagingUsage' && p.attributes?.['system.paging.state'] === 'used')?.value;
     expect(await used()).toBe(3151096709);
@@ -132,29 +111,29 @@ describe('sysctl source on sysctlbyname (the addon compiled against a simulated 
   it('an absurd hw.memsize from the kernel is counted and left out; the swap points remain (handmade)', async () => {
     useSysctlSimulation(mkdtempSync(join(work, 'run-')), { ...hostSysctlsOf(intel, parseSwapUsage), memsize: 12 });
     const parseErrors: string[] = [];
-    expect(await source(simulatedAddon, undefined, parseErrors).collect()).toHaveLength(2);
+    expect(await source(simulatedAddon(), undefined, parseErrors).collect()).toHaveLength(2);
     expect(parseErrors).toEqual(['sysctl: absurd hw.memsize 12 (expected bytes between 256 MiB and 1 PiB); the point is left out']);
   });
 
   it('a failing sysctlbyname is a `failed` collection that names the sysctl and errno; it is not replaced by sysctl', async () => {
     useSysctlSimulation(mkdtempSync(join(work, 'run-')), hostSysctlsOf(intel, parseSwapUsage), { fail: { 'vm.swapusage': 12 } });
-    putOnPath(catScript(INTEL));
-    const error = await collectError(source(simulatedAddon));
+    putOnPath({ sysctl: catScript(INTEL) });
+    const error = await collectError(source(simulatedAddon()));
     expect(error.kind).toBe('failed');
     expect(error.message).toMatch(/^sysctlbyname\("vm.swapusage"\) failed: errno 12 \(Cannot allocate memory\) — installed memory and swap use cannot be read/);
   });
 
   it('a value of the wrong size is a `failed` collection, not a misread number (handmade)', async () => {
     useSysctlSimulation(mkdtempSync(join(work, 'run-')), hostSysctlsOf(intel, parseSwapUsage), { size: { 'hw.memsize': 4 } });
-    const error = await collectError(source(simulatedAddon));
+    const error = await collectError(source(simulatedAddon()));
     expect(error.kind).toBe('failed');
     expect(error.message).toMatch(/^sysctlbyname\("hw.memsize"\) answered 4 bytes, not the size of its type/);
   });
 
   it('off macOS (the addon built without sysctlbyname) runs sysctl instead, and says so once', async () => {
-    putOnPath(catScript(INTEL));
+    putOnPath({ sysctl: catScript(INTEL) });
     const logs: { msg?: string }[] = [];
-    const s = source(unsupportedAddon, logs);
+    const s = source(unsupportedAddon(), logs);
     expect(await s.collect()).toEqual(sysctlPoints(intel).points);
     expect(await s.collect()).toHaveLength(3);
     const said = logs.filter((l) => l.msg?.startsWith('running sysctl every collection'));
@@ -165,7 +144,7 @@ describe('sysctl source on sysctlbyname (the addon compiled against a simulated 
   it('with an addon built before readSysctls existed (handmade stand-in), runs sysctl instead', async () => {
     const oldAddon = join(mkdtempSync(join(work, 'old-addon-')), 'smc.cjs');
     writeFileSync(oldAddon, 'module.exports = { readVmStatistics() { throw new Error("not called"); } };\n');
-    putOnPath(catScript(INTEL));
+    putOnPath({ sysctl: catScript(INTEL) });
     const logs: { msg?: string }[] = [];
     expect(await source(oldAddon, logs).collect()).toEqual(sysctlPoints(intel).points);
     const said = logs.filter((l) => l.msg?.startsWith('running sysctl every collection'));
@@ -177,7 +156,7 @@ describe('sysctl source on sysctlbyname (the addon compiled against a simulated 
     useSysctlSimulation(mkdtempSync(join(work, 'run-')), { ...hostSysctlsOf(intel, parseSwapUsage), memsize: 2 ** 30 });
     const dir = mkdtempSync(join(work, 'replay-'));
     copyFileSync(INTEL, join(dir, 'sysctl.txt'));
-    const s = createSysctlSource({ config: loadConfig({ env: {} }).config, mode: 'once', log: pino({ level: 'silent' }), replayDir: dir }, { addonPath: simulatedAddon });
+    const s = createSysctlSource({ config: loadConfig({ env: {} }).config, mode: 'once', log: pino({ level: 'silent' }), replayDir: dir }, { addonPath: simulatedAddon() });
     expect(await s.collect()).toEqual(sysctlPoints(intel).points);
   });
 });

@@ -2,38 +2,22 @@
 // the pure decoder against vm_stat's arithmetic, and the vm_stat source through the real addon
 // code (native/host_mach.cc + native/binding.cc compiled against a simulated host), with the
 // fallback to running vm_stat when the addon cannot answer.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../agent/config.js';
 import { vmStatSampleFromHost, HostVmStatisticsError } from '../agent/parsers/host-vm-statistics.js';
 import { parseVmStat } from '../agent/parsers/vm_stat.js';
 import { createVmStatSource, vmStatPoints } from '../agent/sources/vm_stat.js';
 import { SourceError, type Source } from '../agent/sources/source.js';
-import { catScript, makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
-import { buildTestAddon } from './native/simulated-smc.js';
+import { catScript } from './helpers/fake-bin.js';
+import { useAddonHarness } from './native/addon-harness.js';
 import { hostStatisticsOf, useHostSimulation } from './native/simulated-host.js';
 
 const CAPTURE = join(import.meta.dirname, 'fixtures', 'vm_stat', 'm1pro-ansible-fixture.txt');
 const captured = parseVmStat(readFileSync(CAPTURE, 'utf8'));
-const work = mkdtempSync(join(tmpdir(), 'macos-agent-host-vm-'));
-const originalPath = process.env['PATH'];
-let simulatedAddon: string;
-let unsupportedAddon: string;
-let fakes: FakeBin | undefined;
-
-beforeAll(async () => {
-  [simulatedAddon, unsupportedAddon] = await Promise.all([buildTestAddon('simulated-iokit'), buildTestAddon('unsupported')]);
-}, 60_000);
-afterEach(() => {
-  fakes?.cleanup();
-  fakes = undefined;
-  process.env['PATH'] = originalPath;
-  delete process.env['SIMULATED_HOST_VM'];
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const { work, simulatedAddon, unsupportedAddon, putOnPath } = useAddonHarness('host-vm', 'SIMULATED_HOST_VM');
 
 describe('vmStatSampleFromHost', () => {
   it('gives the fields vm_stat prints for the same kernel counters (derived from a real M1 Pro capture)', () => {
@@ -83,10 +67,9 @@ describe('vm_stat source on the Mach host (the addon compiled against a simulate
   it('reads host_statistics64 and runs no vm_stat: the same points as vm_stat printing the same counters', async () => {
     useHostSimulation(mkdtempSync(join(work, 'run-')), hostStatisticsOf(captured));
     // A vm_stat that fails if run: the addon path must not spawn it.
-    fakes = makeFakeBin({ vm_stat: '#!/bin/sh\necho "vm_stat must not run" >&2\nexit 1\n' });
-    process.env['PATH'] = fakes.path;
+    putOnPath({ vm_stat: '#!/bin/sh\necho "vm_stat must not run" >&2\nexit 1\n' });
     const logs: object[] = [];
-    const points = await source(simulatedAddon, logs).collect();
+    const points = await source(simulatedAddon(), logs).collect();
     expect(points).toEqual(vmStatPoints(captured).points);
     expect(points).toHaveLength(22);
     expect(logs).toContainEqual(expect.objectContaining({ level: 20, msg: 'reading the memory counters with host_statistics64 (no vm_stat process per collection)' }));
@@ -96,7 +79,7 @@ describe('vm_stat source on the Mach host (the addon compiled against a simulate
     const dir = mkdtempSync(join(work, 'run-'));
     const stats = hostStatisticsOf(captured);
     useHostSimulation(dir, stats);
-    const s = source(simulatedAddon);
+    const s = source(simulatedAddon());
     const faults = async (): Promise<number | undefined> =>
       (await s.collect()).find((p) => p.metric === 'memoryFaults' && p.attributes?.['macos.memory.fault.type'] === 'translation')?.value;
     expect(await faults()).toBe(2500287752);
@@ -106,19 +89,17 @@ describe('vm_stat source on the Mach host (the addon compiled against a simulate
 
   it('a failing host_statistics64 is a `failed` collection that names the kern_return_t; it is not replaced by vm_stat', async () => {
     useHostSimulation(mkdtempSync(join(work, 'run-')), hostStatisticsOf(captured), 5);
-    fakes = makeFakeBin({ vm_stat: catScript(CAPTURE) });
-    process.env['PATH'] = fakes.path;
-    const error = await source(simulatedAddon).collect().then(() => undefined, (e: unknown) => e);
+    putOnPath({ vm_stat: catScript(CAPTURE) });
+    const error = await source(simulatedAddon()).collect().then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(SourceError);
     expect((error as SourceError).kind).toBe('failed');
     expect((error as SourceError).message).toMatch(/host_statistics64\(HOST_VM_INFO64\) returned kern_return_t 5/);
   });
 
   it('off macOS (the addon built without the Mach host) runs vm_stat instead, and says so once', async () => {
-    fakes = makeFakeBin({ vm_stat: catScript(CAPTURE) });
-    process.env['PATH'] = fakes.path;
+    putOnPath({ vm_stat: catScript(CAPTURE) });
     const logs: { msg?: string }[] = [];
-    const s = source(unsupportedAddon, logs);
+    const s = source(unsupportedAddon(), logs);
     expect(await s.collect()).toEqual(vmStatPoints(captured).points);
     expect(await s.collect()).toHaveLength(22);
     const said = logs.filter((l) => l.msg?.startsWith('running vm_stat every collection'));
@@ -130,7 +111,7 @@ describe('vm_stat source on the Mach host (the addon compiled against a simulate
     useHostSimulation(mkdtempSync(join(work, 'run-')), { ...hostStatisticsOf(captured), faults: 1 });
     const dir = mkdtempSync(join(work, 'replay-'));
     copyFileSync(CAPTURE, join(dir, 'vm_stat.txt'));
-    const s = createVmStatSource({ config: loadConfig({ env: {} }).config, mode: 'once', log: pino({ level: 'silent' }), replayDir: dir }, { addonPath: simulatedAddon });
+    const s = createVmStatSource({ config: loadConfig({ env: {} }).config, mode: 'once', log: pino({ level: 'silent' }), replayDir: dir }, { addonPath: simulatedAddon() });
     expect(await s.collect()).toEqual(vmStatPoints(captured).points);
   });
 });
