@@ -213,8 +213,9 @@ if ! grep -qs '"name": *"macos-agent"' "$FROM/package.json"; then
   die "$FROM is not a macos-agent package (no package.json named macos-agent): run the script from a checkout, or pass --from DIR"
 fi
 BUILD=0
-if [ ! -f "$FROM/dist/agent/cli.js" ] || [ -n "$(find "$FROM/agent" -name '*.ts' -newer "$FROM/dist/agent/cli.js" 2>/dev/null | head -n 1)" ]; then
-  if [ ! -f "$FROM/tsconfig.json" ] || [ ! -d "$FROM/agent" ]; then
+# dist/macos-agent.js is the bundle (scripts/bundle.mjs) that the command and the service run.
+if [ ! -f "$FROM/dist/macos-agent.js" ] || [ -n "$(find "$FROM/agent" -name '*.ts' -newer "$FROM/dist/macos-agent.js" 2>/dev/null | head -n 1)" ]; then
+  if [ ! -f "$FROM/tsconfig.json" ] || [ ! -d "$FROM/agent" ] || [ ! -f "$FROM/scripts/bundle.mjs" ]; then
     die "$FROM has neither a built dist/ nor the TypeScript sources to build one"
   fi
   BUILD=1
@@ -250,8 +251,10 @@ if [ "$BUILD" = 1 ]; then
   STEP="build the TypeScript"
   BUILD_DIR="$STAGE/.build"
   mkdir -p "$BUILD_DIR"
+  mkdir -p "$BUILD_DIR/scripts"
   cp -R "$FROM/package.json" "$FROM/package-lock.json" "$FROM/tsconfig.json" "$FROM/agent" "$BUILD_DIR/"
-  # No install scripts: only the compiler is needed here, not the addon or the bundled Node.
+  cp "$FROM/scripts/bundle.mjs" "$BUILD_DIR/scripts/"
+  # No install scripts: only the compiler and the bundler are needed here, not the addon or the bundled Node.
   (cd "$BUILD_DIR" && run "$NPM" ci --ignore-scripts --no-audit --no-fund && run "$NPM" run build)
   cp -R "$BUILD_DIR/dist" "$STAGE/dist"
   rm -rf "$BUILD_DIR"
@@ -280,7 +283,7 @@ cat > "$STAGE/bin/$PACKAGE" <<EOF
 #!/bin/sh
 # Written by scripts/install.sh: runs macos-agent with the Node.js it was installed for
 # (not whatever node comes first on PATH, which under sudo may be none).
-exec $(quote "$NODE") $(quote "$OPT/dist/agent/cli.js") "\$@"
+exec $(quote "$NODE") $(quote "$OPT/dist/macos-agent.js") "\$@"
 EOF
 chmod 755 "$STAGE/bin/$PACKAGE"
 if [ "$MODE" = system ]; then

@@ -38,6 +38,8 @@ function packageSource(dir: string, built: boolean): void {
     mkdirSync(join(dir, 'agent'));
     writeFileSync(join(dir, 'agent', 'cli.ts'), '');
     writeFileSync(join(dir, 'tsconfig.json'), '{}');
+    mkdirSync(join(dir, 'scripts'));
+    writeFileSync(join(dir, 'scripts', 'bundle.mjs'), '');
   }
 }
 
@@ -80,12 +82,13 @@ beforeEach(() => {
     'xcode-select': '#!/bin/sh\necho /Library/Developer/CommandLineTools\n',
     launchctl: `#!/bin/sh\nexec '${FAKE_LAUNCHCTL}' "$@"\n`,
     // npm as the script uses it: `ci` gets the dependencies (here: the repo's, already installed),
-    // `run build` compiles (here: the repo's dist/). Each call is recorded with its folder.
+    // `run build` compiles and bundles (here: the repo's dist/, if the bundler script was copied
+    // beside the sources). Each call is recorded with its folder.
     npm: [
       '#!/bin/sh',
       `echo "$(pwd) $*" >> '${join(root, 'npm-calls.txt')}'`,
       '[ -z "$FAKE_NPM_FAIL" ] || { echo "npm error code E404" >&2; exit 1; }',
-      `case "$1" in ci) ln -s '${join(REPO, 'node_modules')}' node_modules ;; run) cp -R '${join(REPO, 'dist')}' dist ;; esac`,
+      `case "$1" in ci) ln -s '${join(REPO, 'node_modules')}' node_modules ;; run) [ -f scripts/bundle.mjs ] || { echo 'no scripts/bundle.mjs' >&2; exit 1; }; cp -R '${join(REPO, 'dist')}' dist ;; esac`,
       '',
     ].join('\n'),
   });
@@ -166,14 +169,14 @@ describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, un
       ['print', `system/${SERVICE_LABEL}`], ['enable', `system/${SERVICE_LABEL}`], ['bootstrap', 'system'], ['print', `system/${SERVICE_LABEL}`], ['print', `system/${SERVICE_LABEL}`],
     ]);
     expect(readFileSync(join(box.prefix, 'opt', 'macos-agent', 'bin', 'macos-agent'), 'utf8'))
-      .toContain(`exec ${join(box.root, 'node-bin', 'node')} ${box.prefix}/opt/macos-agent/dist/agent/cli.js "$@"`);
+      .toContain(`exec ${join(box.root, 'node-bin', 'node')} ${box.prefix}/opt/macos-agent/dist/macos-agent.js "$@"`);
     expect(readFileSync(plist(), 'utf8')).toContain(`<string>${join(box.root, 'node-bin', 'node')}</string>`);
     expect(r.stdout).toContain('macos-agent 0.1.0 is installed and running as the system service.');
     expect(execFileSync(join(box.prefix, 'bin', 'macos-agent'), ['--version']).toString().trim()).toBe('0.1.0');
     // The installed command knows its prefix without being told.
     const dryRun = execFileSync(join(box.prefix, 'bin', 'macos-agent'), ['service', 'install', '--system', '--dry-run'], { env: { PATH: box.tools } }).toString();
     expect(dryRun).toContain(`<string>${config()}</string>`);
-    expect(dryRun).toContain(`<string>${box.prefix}/opt/macos-agent/dist/agent/cli.js</string>`);
+    expect(dryRun).toContain(`<string>${box.prefix}/opt/macos-agent/dist/macos-agent.js</string>`);
   });
 
   it('upgrades in place when run again: keeps the edited config, restarts the service, leaves nothing behind', async () => {
@@ -238,7 +241,7 @@ describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, un
     expect(box.npmCalls().map(where)).toEqual([
       'build folder: ci --ignore-scripts --no-audit --no-fund', 'build folder: run build', 'staging folder: ci --omit=dev --no-audit --no-fund',
     ]);
-    expect(existsSync(join(box.prefix, 'opt', 'macos-agent', 'dist', 'agent', 'cli.js'))).toBe(true);
+    expect(existsSync(join(box.prefix, 'opt', 'macos-agent', 'dist', 'macos-agent.js'))).toBe(true);
     expect(existsSync(join(box.prefix, 'opt', 'macos-agent', 'agent'))).toBe(false);
   });
 });

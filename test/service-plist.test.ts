@@ -6,7 +6,7 @@ import { parse } from 'plist';
 import { describe, expect, it } from 'vitest';
 import { EXIT_TIMEOUT_SECONDS, launchdJob, newsyslogEntry, renderLaunchdPlist } from '../agent/service/launchd-plist.js';
 import { SERVICE_LABEL } from '../agent/service/label.js';
-import { detectPrefix, serviceLayout, type ServiceMode } from '../agent/service/paths.js';
+import { detectPrefix, packagedCliScript, serviceLayout, type ServiceMode } from '../agent/service/paths.js';
 import { REPO } from './helpers/cli.js';
 
 /** The layout of a Homebrew install on Apple Silicon: what launchd/examples/ shows. */
@@ -17,7 +17,7 @@ function exampleLayout(mode: ServiceMode) {
     home: '/Users/you',
     prefix: '/opt/homebrew',
     nodeBin: '/opt/homebrew/bin/node',
-    cliScript: '/opt/homebrew/opt/macos-agent/dist/agent/cli.js',
+    cliScript: '/opt/homebrew/opt/macos-agent/dist/macos-agent.js',
   });
 }
 
@@ -37,7 +37,7 @@ describe('the launchd plist', () => {
     expect(job['ProgramArguments']).toEqual([
       '/opt/homebrew/bin/node',
       '--max-semi-space-size=1', '--max-old-space-size=64', '--no-turbofan', '--single-threaded', '--v8-pool-size=1',
-      '/opt/homebrew/opt/macos-agent/dist/agent/cli.js',
+      '/opt/homebrew/opt/macos-agent/dist/macos-agent.js',
       '--config', '/opt/homebrew/etc/macos-agent/config.yaml',
     ]);
     expect(job['RunAtLoad']).toBe(true);
@@ -64,7 +64,7 @@ describe('the launchd plist', () => {
     expect(job['ProgramArguments']).toEqual([
       '/opt/homebrew/bin/node',
       '--max-semi-space-size=1', '--max-old-space-size=64', '--no-turbofan', '--single-threaded', '--v8-pool-size=1',
-      '/opt/homebrew/opt/macos-agent/dist/agent/cli.js',
+      '/opt/homebrew/opt/macos-agent/dist/macos-agent.js',
       '--config', '/opt/homebrew/etc/macos-agent/config.yaml',
       '--set', 'sources.powermetrics.enabled=false',
     ]);
@@ -82,7 +82,7 @@ describe('the launchd plist', () => {
   });
 
   it('makes relative paths absolute, since launchd expands neither ~ nor $VARS', () => {
-    const layout = serviceLayout({ mode: 'user', uid: 501, home: '/Users/you', prefix: 'relative/prefix', nodeBin: 'bin/node', cliScript: 'dist/agent/cli.js', configFile: 'conf.yaml' });
+    const layout = serviceLayout({ mode: 'user', uid: 501, home: '/Users/you', prefix: 'relative/prefix', nodeBin: 'bin/node', cliScript: 'dist/macos-agent.js', configFile: 'conf.yaml' });
     const job = launchdJob(layout);
     for (const value of [...(job['ProgramArguments'] as string[]).filter((a) => !a.startsWith('-') && !a.includes('=')), job['StandardOutPath'], job['StandardErrorPath'], job['WorkingDirectory']]) {
       expect(isAbsolute(String(value)), String(value)).toBe(true);
@@ -119,9 +119,14 @@ describe('the newsyslog entry', () => {
 
 describe('the install prefix', () => {
   it('is the one the package is installed under, else Homebrew\'s for the CPU', () => {
-    expect(detectPrefix('/usr/local/opt/macos-agent/dist/agent/cli.js', 'x64')).toBe('/usr/local');
-    expect(detectPrefix('/tmp/p/opt/macos-agent/dist/agent/cli.js', 'arm64')).toBe('/tmp/p');
-    expect(detectPrefix('/Users/me/src/macos-agent/dist/agent/cli.js', 'arm64')).toBe('/opt/homebrew');
-    expect(detectPrefix('/Users/me/src/macos-agent/dist/agent/cli.js', 'x64')).toBe('/usr/local');
+    expect(detectPrefix('/usr/local/opt/macos-agent', 'x64')).toBe('/usr/local');
+    expect(detectPrefix('/tmp/p/opt/macos-agent', 'arm64')).toBe('/tmp/p');
+    expect(detectPrefix('/Users/me/src/macos-agent', 'arm64')).toBe('/opt/homebrew');
+    expect(detectPrefix('/Users/me/src/macos-agent', 'x64')).toBe('/usr/local');
+  });
+
+  it('runs the bundle of the package, not the compiled files it is built from', () => {
+    expect(packagedCliScript('/tmp/p/opt/macos-agent')).toBe('/tmp/p/opt/macos-agent/dist/macos-agent.js');
+    expect(packagedCliScript()).toBe(join(REPO, 'dist', 'macos-agent.js'));
   });
 });

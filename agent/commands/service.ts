@@ -9,6 +9,7 @@ import { newsyslogEntry, renderLaunchdPlist } from '../service/launchd-plist.js'
 import { launchctl, launchctlOrThrow, LaunchctlError, printJob, type LoadedJob } from '../service/launchctl.js';
 import type { LaunchdJobState } from '../service/launchctl-print.js';
 import { detectPrefix, launchdPlistFile, packagedCliScript, serviceLayout, type ServiceLayout, type ServiceMode } from '../service/paths.js';
+import { PACKAGE_ROOT } from '../version.js';
 
 export const SERVICE_ACTIONS = ['install', 'uninstall', 'status', 'restart'] as const;
 export type ServiceAction = (typeof SERVICE_ACTIONS)[number];
@@ -54,7 +55,7 @@ export async function runService(opts: ServiceOptions): Promise<number> {
     mode,
     uid: opts.uid,
     home: opts.home,
-    prefix: opts.prefix ?? detectPrefix(cliScript),
+    prefix: opts.prefix ?? detectPrefix(PACKAGE_ROOT),
     nodeBin: opts.node ?? process.execPath,
     cliScript,
     configFile: opts.config,

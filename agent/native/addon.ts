@@ -6,13 +6,11 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { SourceName } from '../metrics/catalog.js';
 import { SourceError } from '../sources/source.js';
+import { PACKAGE_ROOT } from '../version.js';
 
-// build/Release sits at the package root: two levels above agent/native/ when the TypeScript runs
-// directly (tests), three above dist/agent/native/ when compiled.
-export const ADDON_CANDIDATES = [
-  join(import.meta.dirname, '..', '..', 'build', 'Release', 'smc.node'),
-  join(import.meta.dirname, '..', '..', '..', 'build', 'Release', 'smc.node'),
-];
+// At the package root whether this runs as TypeScript (tests), compiled (dist/agent/) or bundled
+// (dist/macos-agent.js).
+export const ADDON_PATH = join(PACKAGE_ROOT, 'build', 'Release', 'smc.node');
 
 /** Where the sources that use the addon take it from. */
 export interface NativeAddonOptions {
@@ -25,11 +23,11 @@ export interface NativeAddonOptions {
  * SourceError for `source` that says what to do: `notOnMacos` when there is no addon off macOS.
  */
 export function loadNativeAddon<T>(source: SourceName, addonPath: string | undefined, notOnMacos: string): T {
-  const path = addonPath ?? ADDON_CANDIDATES.find((p) => existsSync(p));
+  const path = addonPath ?? (existsSync(ADDON_PATH) ? ADDON_PATH : undefined);
   if (path === undefined) {
     if (process.platform !== 'darwin') throw new SourceError(source, 'missing', notOnMacos);
     throw new SourceError(source, 'missing',
-      `the native addon is not built (no ${ADDON_CANDIDATES[1]}): run "npm rebuild" in the macos-agent folder (it needs the Xcode command line tools: xcode-select --install)`);
+      `the native addon is not built (no ${ADDON_PATH}): run "npm rebuild" in the macos-agent folder (it needs the Xcode command line tools: xcode-select --install)`);
   }
   try {
     return createRequire(import.meta.url)(path) as T;

@@ -1,5 +1,5 @@
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../version.js';
 import { SERVICE_LABEL, SERVICE_NAME } from './label.js';
 
 /**
@@ -22,7 +22,7 @@ export interface ServiceLayout {
   readonly prefix: string;
   /** The Node binary launchd runs. */
   readonly nodeBin: string;
-  /** The agent's CLI script (dist/agent/cli.js of the installed package). */
+  /** The agent's CLI script (dist/macos-agent.js, the bundle, of the installed package). */
   readonly cliScript: string;
   readonly configFile: string;
   readonly logDir: string;
@@ -92,18 +92,20 @@ export function launchdPlistFile(mode: ServiceMode, home: string, env: NodeJS.Pr
   return join(resolve(dir), `${SERVICE_LABEL}.plist`);
 }
 
-/** The CLI script of the package this code runs from (dist/agent/cli.js). */
-export function packagedCliScript(): string {
-  return fileURLToPath(new URL('../cli.js', import.meta.url));
+/**
+ * The script the launchd job runs: the bundle (dist/macos-agent.js, scripts/bundle.mjs) of the
+ * package this code runs from, not dist/agent/cli.js, which loads ~340 files and stays ~4 MB larger.
+ */
+export function packagedCliScript(packageRoot: string = PACKAGE_ROOT): string {
+  return join(packageRoot, 'dist', 'macos-agent.js');
 }
 
 /**
- * The prefix this package is installed under: `<prefix>/opt/macos-agent/dist/agent/cli.js` gives
+ * The prefix a package at `packageRoot` is installed under: `<prefix>/opt/macos-agent` gives
  * `<prefix>`. Elsewhere (a source checkout) it is Homebrew's prefix for the CPU: /opt/homebrew on
  * Apple Silicon, /usr/local on Intel.
  */
-export function detectPrefix(cliScript: string, arch: string = process.arch): string {
-  const packageRoot = dirname(dirname(dirname(cliScript)));
+export function detectPrefix(packageRoot: string, arch: string = process.arch): string {
   if (basename(packageRoot) === SERVICE_NAME && basename(dirname(packageRoot)) === 'opt') {
     return dirname(dirname(packageRoot));
   }

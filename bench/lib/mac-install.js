@@ -16,7 +16,9 @@ import { DIST, REPO } from './paths.js';
 
 /**
  * @param {{ dir: string }} bundle the benchmark bundle (smc.txt and vm_stat.txt in it)
- * @returns {Promise<{ cli: string, env: Record<string, string>, cleanup: () => void }>}
+ * @returns {Promise<{ cli: string, compiledCli: string, env: Record<string, string>, cleanup: () => void }>}
+ *   cli: the bundle the installed command and the service run; compiledCli: dist/agent/cli.js, the
+ *   files the bundle is built from, for comparison
  */
 export async function makeMacInstall(bundle) {
   const root = mkdtempSync(join(tmpdir(), 'macos-agent-bench-mac-'));
@@ -34,7 +36,8 @@ export async function makeMacInstall(bundle) {
   const hostTable = writeHostTable(root, hostStatisticsOf(parseVmStat(readFileSync(join(bundle.dir, 'vm_stat.txt'), 'utf8'))));
   const sysctlTable = writeSysctlTable(root, hostSysctlsOf(parseSysctl(readFileSync(join(bundle.dir, 'sysctl.txt'), 'utf8')), parseSwapUsage));
   return {
-    cli: join(root, 'dist', 'agent', 'cli.js'),
+    cli: join(root, 'dist', 'macos-agent.js'),
+    compiledCli: join(root, 'dist', 'agent', 'cli.js'),
     env: { SIMULATED_SMC_TABLE: smcTable, SIMULATED_HOST_VM: hostTable, SIMULATED_SYSCTL: sysctlTable },
     cleanup: () => {
       rmSync(root, { recursive: true, force: true });

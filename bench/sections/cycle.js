@@ -134,7 +134,7 @@ export async function run() {
   const envBefore = { ...process.env };
   process.env.PATH = bundle.fakes.path;
   const variants = [
-    { key: 'mac', how: 'installed as on a Mac: SMC and memory through the addon, fake commands on PATH', dist: join(mac.cli, '..'), env: mac.env, budget: true },
+    { key: 'mac', how: 'installed as on a Mac: SMC and memory through the addon, fake commands on PATH', dist: join(mac.compiledCli, '..'), env: mac.env, budget: true },
     { key: 'spawn', how: 'without the addon: fake commands on PATH, real spawn path, no SMC', dist: DIST, env: {} },
     { key: 'replay', how: 'replayed files (--replay, no spawn)', dist: DIST, env: {}, replay: true },
   ];

@@ -1,5 +1,6 @@
-// The daemon as a user runs it: the compiled CLI, fake commands on PATH (so powermetrics, iostat
-// and sysctl run through their real spawn paths), exporting to a loopback OTLP/gRPC receiver.
+// The daemon as a user runs it: the bundled CLI (dist/macos-agent.js), fake commands on PATH (so
+// powermetrics, iostat and sysctl run through their real spawn paths), exporting to a loopback
+// OTLP/gRPC receiver.
 // Installed as on a Mac (lib/mac-install.js): the addon reads the SMC and the memory counters from
 // the simulated AppleSMC and Mach host. Measured from outside, as an operator would: resident
 // memory and CPU time of the agent process (its children excluded).
@@ -11,7 +12,8 @@
 //      The main run exports to the loopback receiver uncompressed (exporter.compression=auto).
 //   3. a third as long, for comparison: with gzip, as to a collector on another machine (its bytes
 //      on the wire are the export-size budget); without the addon (vm_stat spawned every cycle, no
-//      SMC); and with Node's default V8 flags.
+//      SMC); with Node's default V8 flags; and unbundled (dist/agent/cli.js and the ~340 files it
+//      imports, what the bundle is built from).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -208,6 +210,8 @@ export async function run() {
       // every cycle and there is no SMC: what one spawn per cycle costs.
       { install: undefined, flags: serviceFlags, cycles: shorter, how: 'without the addon: vm_stat spawned every cycle, no SMC', main: false },
       ...(serviceFlags.length > 0 ? [{ install: mac, flags: [], cycles: shorter, how: 'node defaults, for comparison', main: false }] : []),
+      // What bundling saves: V8 keeps every loaded module's source text, comments included.
+      { install: { ...mac, cli: mac.compiledCli }, flags: serviceFlags, cycles: shorter, how: 'unbundled: dist/agent/cli.js and the files it imports', main: false },
     ];
     for (const { install, flags, args, cycles, how, main, bytes } of runs) {
       const r = await longRun(bundle, install, cycles, flags, args);

@@ -2,8 +2,11 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 
 export const REPO = join(import.meta.dirname, '..', '..');
-/** The compiled CLI (`npm test` compiles first, in its pretest script). */
-export const CLI = join(REPO, 'dist', 'agent', 'cli.js');
+/**
+ * The CLI as it ships: the bundle the installed command and the launchd job run (`npm test` builds
+ * it first, in its pretest script: tsc, then scripts/bundle.mjs).
+ */
+export const CLI = join(REPO, 'dist', 'macos-agent.js');
 
 export interface CliResult {
   readonly code: number;

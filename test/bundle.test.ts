@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from './helpers/cli.js';
+
+const run = promisify(execFile);
+const BUNDLE_FIXTURE = join(REPO, 'test', 'fixtures', 'bundles', 'm1-macbookair');
+
+interface OnceJson {
+  resource: Record<string, string>;
+  metrics: { name: string; unit: string; points: unknown[] }[];
+  sources: unknown;
+}
+
+/** `--once --json --replay` of the m1 capture bundle, as printed by the given script (HOME: an empty folder). */
+async function onceJson(script: string, home: string): Promise<OnceJson> {
+  const { stdout } = await run(process.execPath, [script, '--once', '--json', '--replay', BUNDLE_FIXTURE], {
+    env: { PATH: '/usr/bin:/bin', HOME: home, MACOS_AGENT_STATE_DIR: join(home, 'state') },
+  });
+  return JSON.parse(stdout) as OnceJson;
+}
+
+// The agent's own telemetry (how long this collection took, its own CPU and memory) differs from
+// one run to the next; everything read from the capture must not.
+const ownTelemetry = (name: string): boolean => name.startsWith('macos.agent.') || name.startsWith('process.');
+
+describe('dist/macos-agent.js, the bundle the command and the service run', () => {
+  let alone: string;
+  beforeAll(() => {
+    // Only the bundle and package.json, which it finds its version and package root by: no
+    // node_modules, no dist/agent/.
+    alone = mkdtempSync(join(tmpdir(), 'macos-agent-bundle-'));
+    mkdirSync(join(alone, 'dist'));
+    copyFileSync(join(REPO, 'dist', 'macos-agent.js'), join(alone, 'dist', 'macos-agent.js'));
+    copyFileSync(join(REPO, 'package.json'), join(alone, 'package.json'));
+    mkdirSync(join(alone, 'home'));
+  });
+  afterAll(() => rmSync(alone, { recursive: true, force: true }));
+
+  it('carries every dependency: it runs with no node_modules beside it', async () => {
+    const { stdout } = await run(process.execPath, [join(alone, 'dist', 'macos-agent.js'), '--version']);
+    expect(stdout.trim()).toBe((await import('../agent/version.js')).VERSION);
+  });
+
+  it('collects the same as the compiled files it is built from', async () => {
+    const [bundled, compiled] = await Promise.all([
+      onceJson(join(alone, 'dist', 'macos-agent.js'), join(alone, 'home')),
+      onceJson(join(REPO, 'dist', 'agent', 'cli.js'), join(alone, 'home')),
+    ]);
+    expect(bundled.resource).toEqual(compiled.resource);
+    expect(bundled.sources).toEqual(compiled.sources);
+    expect(bundled.metrics.map((m) => m.name)).toEqual(compiled.metrics.map((m) => m.name));
+    const fromCapture = (r: OnceJson) => r.metrics.filter((m) => !ownTelemetry(m.name));
+    expect(fromCapture(bundled).length).toBeGreaterThan(15);
+    expect(fromCapture(bundled)).toEqual(fromCapture(compiled));
+  });
+});
