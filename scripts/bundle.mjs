@@ -2,7 +2,7 @@
 // into the one file the installed command and the launchd job run: dist/macos-agent.js.
 //
 // Why: the daemon stays resident on the Mac it watches. V8 keeps the source text of every module it
-// loads, and the agent's ~340 files (comments included) cost ~3.9 MB of resident memory more than
+// loads, and the agent's ~340 files (comments included) cost ~3–4 MB of resident memory more than
 // one whitespace-minified file, and ~0.3 ms of CPU per cycle more (bench/README.md). Identifiers are
 // kept, so a log's stack trace still names its functions; dist/macos-agent.js.map maps it back to
 // dist/agent/ under `node --enable-source-maps`.

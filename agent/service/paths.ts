@@ -94,7 +94,7 @@ export function launchdPlistFile(mode: ServiceMode, home: string, env: NodeJS.Pr
 
 /**
  * The script the launchd job runs: the bundle (dist/macos-agent.js, scripts/bundle.mjs) of the
- * package this code runs from, not dist/agent/cli.js, which loads ~340 files and stays ~4 MB larger.
+ * package this code runs from, not dist/agent/cli.js, which loads ~340 files and stays ~3–4 MB larger.
  */
 export function packagedCliScript(packageRoot: string = PACKAGE_ROOT): string {
   return join(packageRoot, 'dist', 'macos-agent.js');
