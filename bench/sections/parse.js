@@ -22,6 +22,9 @@ const TEXT = [
 ];
 
 /** Median µs per document over `rounds` rounds of at least `minMs` each, after a warm-up. */
+/** Documents per second, for the table's note column. */
+const perSecond = (us) => `${Math.round(1e6 / us).toLocaleString('en-US')} documents/s`;
+
 function measure(fn, docs, { warmupMs = 150, minMs = 150, rounds = 5 } = {}) {
   let t = performance.now();
   while (performance.now() - t < warmupMs) for (const d of docs) fn(d);
@@ -80,6 +83,7 @@ export async function run() {
       rows.push({
         section: 'parse', label: `${label} (${what})`, value: us, unit: 'µs/doc',
         ...(extra.budget !== undefined ? { budget: extra.budget } : {}),
+        note: perSecond(us),
         detail: { docsPerSecond: 1e6 / us, documentKB: kb, documents: docs.length, file: c.file },
       });
     };
@@ -97,7 +101,7 @@ export async function run() {
     if (typeof fn !== 'function') { skip(label, fn); continue; }
     const text = readFileSync(path, 'utf8');
     const us = measure(() => fn(text, () => {}), [text]);
-    rows.push({ section: 'parse', label, value: us, unit: 'µs/doc', detail: { docsPerSecond: 1e6 / us, bytes: Buffer.byteLength(text) } });
+    rows.push({ section: 'parse', label, value: us, unit: 'µs/doc', note: perSecond(us), detail: { docsPerSecond: 1e6 / us, bytes: Buffer.byteLength(text) } });
   }
   return rows;
 }
