@@ -1,10 +1,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './config.js';
 import { Collection } from './collection.js';
-import { encodeBatch, exportTemporality, keepObservedSeries } from './export/batch.js';
+import { CycleReader, encodeBatch, keepObservedSeries } from './export/batch.js';
 import { createOtlpSender, loadExporterSettings } from './export/exporter.js';
 import { ExportPipeline } from './export/pipeline.js';
 import { ExportQueue } from './export/queue.js';
@@ -25,16 +25,6 @@ export interface DaemonOptions {
 const SHUTDOWN_BUDGET_MS = 4500;
 /** Payloads of batches the spool could not take are kept in memory up to this much. */
 const MAX_MEMORY_QUEUE_BYTES = 8 * 1024 * 1024;
-
-/** Collected on demand, once per cycle. Sums are cumulative, so a lost export never loses a counter's total; gauges report what this cycle observed (exportTemporality). */
-class CycleReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: exportTemporality });
-  }
-
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
 
 function onSignals(log: Logger): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {

@@ -1,4 +1,4 @@
-import { AggregationTemporality, InstrumentType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, InstrumentType, MetricReader, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { METRICS } from '../metrics/catalog.js';
 import type { PointStore } from '../metrics/instruments.js';
@@ -27,6 +27,16 @@ export function exportTemporality(type: InstrumentType): AggregationTemporality 
   return type === InstrumentType.OBSERVABLE_GAUGE || type === InstrumentType.GAUGE
     ? AggregationTemporality.DELTA
     : AggregationTemporality.CUMULATIVE;
+}
+
+/** Collected on demand, once per cycle. Sums are cumulative, so a lost export never loses a counter's total; gauges report what this cycle observed (exportTemporality). */
+export class CycleReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: exportTemporality });
+  }
+
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
 }
 
 /**

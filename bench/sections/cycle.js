@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { makeBenchBundle } from '../lib/bundle.js';
 import { makeMacInstall } from '../lib/mac-install.js';
 import { median } from '../lib/child.js';
@@ -19,15 +19,6 @@ import { DIST } from '../lib/paths.js';
 const INTERVAL_MS = 100;
 const CYCLES = 100;
 const WARMUP_CYCLES = 20;
-
-class CycleReader extends MetricReader {
-  /** @param {(type: string) => number} temporality the daemon's (export/batch.js exportTemporality) */
-  constructor(temporality) {
-    super({ aggregationTemporalitySelector: temporality });
-  }
-  async onShutdown() {}
-  async onForceFlush() {}
-}
 
 const cpuMs = (since) => {
   const c = process.cpuUsage(since);
@@ -44,7 +35,7 @@ async function runCycles({ bundle, replay, dist = DIST }) {
   const { PointStore, registerInstruments } = await agent('metrics/instruments.js');
   const { AgentTelemetry } = await agent('telemetry.js');
   const { createLogger } = await agent('log.js');
-  const { encodeBatch, exportTemporality, keepObservedSeries } = await agent('export/batch.js');
+  const { CycleReader, encodeBatch, keepObservedSeries } = await agent('export/batch.js');
 
   const configFile = join(bundle.dir, 'config.yaml');
   writeFileSync(configFile, 'log_level: silent\n');
@@ -59,7 +50,7 @@ async function runCycles({ bundle, replay, dist = DIST }) {
     onParseError: (s) => telemetry.recordError(s, 'parse'),
   });
   const collection = new Collection(sources, store, telemetry, log);
-  const reader = new CycleReader(exportTemporality);
+  const reader = new CycleReader();
   const provider = new MeterProvider({ readers: [reader] });
   registerInstruments(provider.getMeter('macos-agent-bench'), store);
 
