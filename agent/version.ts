@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package root: the first folder above this module (source or compiled) with our package.json. */
-export const PACKAGE_ROOT: string = (() => {
+/** The first folder above this module (source, compiled or bundled) with our package.json, and that file. */
+function findPackage(): { root: string; version: string } {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
-      if (pkg.name === 'macos-agent') return dir;
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'macos-agent') return { root: dir, version: pkg.version };
     } catch {
       // not here; keep walking up
     }
@@ -16,6 +16,9 @@ export const PACKAGE_ROOT: string = (() => {
     if (parent === dir) throw new Error('macos-agent: cannot find its own package.json above ' + fileURLToPath(import.meta.url));
     dir = parent;
   }
-})();
+}
 
-export const VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const PACKAGE = findPackage();
+/** The package root: build/Release (the addon) and dist/ are found from here. */
+export const PACKAGE_ROOT: string = PACKAGE.root;
+export const VERSION: string = PACKAGE.version;
