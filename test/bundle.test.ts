@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VERSION } from '../agent/version.js';
 import { REPO } from './helpers/cli.js';
 
 const run = promisify(execFile);
@@ -42,7 +43,7 @@ describe('dist/macos-agent.js, the bundle the command and the service run', () =
 
   it('carries every dependency: it runs with no node_modules beside it', async () => {
     const { stdout } = await run(process.execPath, [join(alone, 'dist', 'macos-agent.js'), '--version']);
-    expect(stdout.trim()).toBe((await import('../agent/version.js')).VERSION);
+    expect(stdout.trim()).toBe(VERSION);
   });
 
   it('collects the same as the compiled files it is built from', async () => {

@@ -21,10 +21,10 @@ const TEXT = [
   { parser: 'sysctl', module: 'parsers/sysctl.js', fn: 'parseSysctl', file: 'm1-mba10_1-8gb-sysctl-vm-asitopgo.txt' },
 ];
 
-/** Median µs per document over `rounds` rounds of at least `minMs` each, after a warm-up. */
 /** Documents per second, for the table's note column. */
 const perSecond = (us) => `${Math.round(1e6 / us).toLocaleString('en-US')} documents/s`;
 
+/** Median µs per document over `rounds` rounds of at least `minMs` each, after a warm-up. */
 function measure(fn, docs, { warmupMs = 150, minMs = 150, rounds = 5 } = {}) {
   let t = performance.now();
   while (performance.now() - t < warmupMs) for (const d of docs) fn(d);
