@@ -30,6 +30,11 @@ export interface AgentConfig {
       recycle_after: number;
       /** A plist document larger than this is dropped and the stream resynchronised. */
       max_document_bytes: number;
+      /**
+       * Start powermetrics through `sudo -n` (the system service runs as the role account, and a
+       * sudoers drop-in allows exactly its command lines); false runs it directly (as root).
+       */
+      sudo: boolean;
     };
     /** Each source's `interval` (ms): how often it is collected and exported; a multiple of `interval` is best. */
     iostat: { enabled: boolean; interval: number };
@@ -113,6 +118,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'sources.powermetrics.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
   { key: 'sources.powermetrics.recycle_after', type: { kind: 'duration', minMs: 60 * SECOND, maxMs: 7 * DAY }, default: '6h' },
   { key: 'sources.powermetrics.max_document_bytes', type: { kind: 'size', minBytes: 64 * 1024, maxBytes: 256 * MiB }, default: '8MiB' },
+  { key: 'sources.powermetrics.sudo', type: { kind: 'boolean' }, default: 'false' },
   { key: 'sources.iostat.enabled', type: { kind: 'boolean' }, default: 'true' },
   { key: 'sources.iostat.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
   { key: 'sources.vm_stat.enabled', type: { kind: 'boolean' }, default: 'true' },

@@ -1,4 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { ROLE_ACCOUNT } from './service/role-account.js';
 
 export class UnsafeFileError extends Error {
   constructor(message: string) {
@@ -12,7 +14,7 @@ export interface SafeFileOptions {
   readonly what: string;
   /** Secrets (headers, TLS keys) must also not be readable by others. */
   readonly secret?: boolean;
-  /** Defaults to whether this process runs as root: only the root daemon needs the check. */
+  /** Defaults to whether this process runs as root or as the system service's role account. */
   readonly enforce?: boolean;
   /** For tests: the uid the file must belong to (0 for the root daemon). */
   readonly ownerUid?: number;
@@ -24,19 +26,29 @@ export interface SafeFileOptions {
  * nothing when the file is safe or when the check does not apply (not running as root).
  */
 export function assertSafeFile(path: string, opts: SafeFileOptions): void {
-  const enforce = opts.enforce ?? process.getuid?.() === 0;
+  const enforce = opts.enforce ?? runsAsSystemService();
   if (!enforce) return;
   const st = statSync(path);
   const owner = opts.ownerUid ?? 0;
   const mode = (st.mode & 0o777).toString(8).padStart(3, '0');
   if (st.uid !== owner) {
-    throw new UnsafeFileError(`${opts.what} ${path} is owned by uid ${st.uid}, not root: the root daemon refuses it — run: sudo chown root:wheel '${path}'`);
+    throw new UnsafeFileError(`${opts.what} ${path} is owned by uid ${st.uid}, not root: the system service refuses it — run: sudo chown root:wheel '${path}'`);
   }
   if ((st.mode & 0o022) !== 0) {
-    throw new UnsafeFileError(`${opts.what} ${path} is writable by group or others (mode ${mode}): the root daemon refuses it — run: sudo chmod go-w '${path}'`);
+    throw new UnsafeFileError(`${opts.what} ${path} is writable by group or others (mode ${mode}): the system service refuses it — run: sudo chmod go-w '${path}'`);
   }
   if (opts.secret === true && (st.mode & 0o004) !== 0) {
     throw new UnsafeFileError(`${opts.what} ${path} holds secrets but is readable by everyone (mode ${mode}) — run: sudo chmod o-r '${path}'`);
+  }
+}
+
+/** Root, or the role account the system service runs as: both read files only root may change. */
+export function runsAsSystemService(): boolean {
+  if (process.getuid?.() === 0) return true;
+  try {
+    return userInfo().username === ROLE_ACCOUNT;
+  } catch {
+    return false;
   }
 }
 

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Installs, upgrades or removes macos-agent on a Mac, Homebrew-style, from the checkout this script
-# is in (or --from DIR): the package goes to $PREFIX/opt/macos-agent with its production
-# dependencies and the SMC addon built, $PREFIX/bin/macos-agent links to it, a commented config is
-# written to $PREFIX/etc/macos-agent/config.yaml if there is none, logs go to
-# $PREFIX/var/log/macos-agent, and the launchd service is installed and started.
+# Installs, upgrades or removes macos-agent on a Mac from the checkout this script is in (or --from
+# DIR), with its production dependencies and the SMC addon built, links $PREFIX/bin/macos-agent to
+# it, writes a commented config if there is none, and installs and starts the launchd service.
 #
-#   sudo scripts/install.sh              system service (LaunchDaemon, root: all sources)
+# The system service starts as root, so everything it runs or reads sits in trees only root can
+# change, none under a Homebrew prefix (that belongs to the admin who installed Homebrew): the
+# package and a copy of Node.js in /usr/local/libexec/macos-agent, the config in
+# /etc/macos-agent/config.yaml, logs in /var/log/macos-agent. It runs as the role account
+# _macos_agent; only powermetrics runs as root, through a sudoers drop-in allowing exactly its
+# command lines. The user service lives under $PREFIX: $PREFIX/opt/macos-agent, $PREFIX/etc and
+# $PREFIX/var/log.
+#
+#   sudo scripts/install.sh              system service (LaunchDaemon, all sources)
 #   scripts/install.sh --user            user service (LaunchAgent: no powermetrics)
 #   sudo scripts/install.sh --uninstall  remove it (keeps config and logs; --purge removes them)
 #
@@ -20,12 +26,16 @@ readonly PACKAGE=macos-agent
 
 usage() {
   cat <<EOF
-Usage: scripts/install.sh [--system|--user] [--prefix DIR] [--from DIR] [--state-dir DIR]
-                          [--uninstall [--purge]] [--dry-run]
+Usage: scripts/install.sh [--system|--user] [--prefix DIR] [--from DIR] [--node PATH]
+                          [--state-dir DIR] [--uninstall [--purge]] [--dry-run]
 
-  --system        LaunchDaemon run as root: all sources, powermetrics included (default as root)
+  --system        LaunchDaemon run as the role account _macos_agent: all sources, powermetrics
+                  through sudo (default as root)
   --user          LaunchAgent in your login session: no powermetrics (default otherwise)
-  --prefix DIR    where to install (default: /opt/homebrew on Apple Silicon, /usr/local on Intel)
+  --prefix DIR    where the command is linked, and where the user service is installed
+                  (default: /opt/homebrew on Apple Silicon, /usr/local on Intel)
+  --node PATH     the Node.js to run (default: node on PATH); the system service copies it into
+                  its package and needs one that loads no library from outside macOS's own
   --from DIR      the macos-agent package to install (default: the checkout holding this script)
   --state-dir DIR the service's state folder (default: per mode, in Library/Application Support)
   --uninstall     stop and remove the service, the package and the command; keep config and logs
@@ -40,6 +50,7 @@ die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 MODE=""
 PREFIX=""
 FROM=""
+NODE=""
 STATE_DIR=""
 ACTION=install
 PURGE=0
@@ -50,6 +61,7 @@ while [ $# -gt 0 ]; do
     --user) MODE=user ;;
     --prefix) [ $# -ge 2 ] || die "--prefix needs a folder"; PREFIX="$2"; shift ;;
     --from) [ $# -ge 2 ] || die "--from needs a folder"; FROM="$2"; shift ;;
+    --node) [ $# -ge 2 ] || die "--node needs the path of a node binary"; NODE="$2"; shift ;;
     --state-dir) [ $# -ge 2 ] || die "--state-dir needs a folder"; STATE_DIR="$2"; shift ;;
     --uninstall) ACTION=uninstall ;;
     --purge) PURGE=1 ;;
@@ -60,6 +72,11 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ "$PURGE" = 0 ] || [ "$ACTION" = uninstall ] || die "--purge goes with --uninstall"
+# The system folders, relocated below a root of their own only by tests and packagers (sudo
+# does not pass the variable on).
+SYSTEM_ROOT="${MACOS_AGENT_SYSTEM_ROOT:-}"
+SYSTEM_ROOT="${SYSTEM_ROOT%/}"
+readonly ROLE_ACCOUNT=_macos_agent
 
 STEP="start"
 # Undo actions for a failed run, newest first; each is a command line run with eval.
@@ -104,6 +121,26 @@ quote() {
   printf '%s' "${out% }"
 }
 
+# Prints the first folder at or above $1 (from the nearest that exists, on the path as given and on
+# its physical path) that is not root's, or is writable by group or others without the sticky bit
+# (/tmp's, where nobody may rename what root owns); fails when there is none.
+untrusted_folder() {
+  local dir="$1" physical
+  while [ ! -e "$dir" ] && [ "$dir" != / ]; do dir="$(dirname "$dir")"; done
+  physical="$(cd "$dir" && pwd -P)"
+  for dir in "$dir" "$physical"; do
+    while :; do
+      if [ -n "$(find "$dir" -maxdepth 0 \( ! -user 0 -o \( ! -type l \( -perm -0020 -o -perm -0002 \) ! -perm -1000 \) \) -print)" ]; then
+        printf '%s' "$dir"
+        return 0
+      fi
+      [ "$dir" != / ] || break
+      dir="$(dirname "$dir")"
+    done
+  done
+  return 1
+}
+
 version_at_least() { # have_major have_minor need_major need_minor
   [ "$1" -gt "$3" ] || { [ "$1" -eq "$3" ] && [ "$2" -ge "$4" ]; }
 }
@@ -130,15 +167,26 @@ PREFIX="${PREFIX:-$DEFAULT_PREFIX}"
 case "$PREFIX" in /*) ;; *) PREFIX="$(pwd)/$PREFIX" ;; esac
 PREFIX="${PREFIX%/}"
 [[ "$PREFIX" != *[[:space:]]* ]] || die "the prefix \"$PREFIX\" has a space: newsyslog cannot rotate logs under it; choose another --prefix"
-OPT="$PREFIX/opt/$PACKAGE"
 BIN="$PREFIX/bin/$PACKAGE"
-ETC="$PREFIX/etc/$PACKAGE"
-CONFIG="$ETC/config.yaml"
-LOGS="$PREFIX/var/log/$PACKAGE"
 
 STEP="check privileges"
 USER_ID="$(id -u)"
 MODE="${MODE:-$([ "$USER_ID" = 0 ] && echo system || echo user)}"
+if [ "$MODE" = system ]; then
+  OPT="$SYSTEM_ROOT/usr/local/libexec/$PACKAGE"
+  ETC="$SYSTEM_ROOT/etc/$PACKAGE"
+  LOGS="$SYSTEM_ROOT/var/log/$PACKAGE"
+  DEFAULT_STATE_DIR="$SYSTEM_ROOT/var/db/$PACKAGE"
+else
+  OPT="$PREFIX/opt/$PACKAGE"
+  ETC="$PREFIX/etc/$PACKAGE"
+  LOGS="$PREFIX/var/log/$PACKAGE"
+  DEFAULT_STATE_DIR="$HOME/Library/Application Support/$PACKAGE"
+fi
+CONFIG="$ETC/config.yaml"
+# The installed command, run by its path: in system mode never through $BIN, whose folder may be
+# a Homebrew prefix that another account could change.
+COMMAND="$OPT/bin/$PACKAGE"
 SUDO_HINT=""
 [ "$MODE" != system ] || SUDO_HINT="sudo "
 RERUN="sudo $0 --system"
@@ -147,7 +195,7 @@ if [ "$MODE" = system ] && [ "$USER_ID" != 0 ]; then
   if [ "$DRY_RUN" = 1 ]; then
     say "note: the system service needs root; for real, run: $RERUN"
   else
-    die "the system service (LaunchDaemon, runs as root so powermetrics works) needs root: run $RERUN (or use --user for the unprivileged LaunchAgent)"
+    die "the system service (LaunchDaemon started by root, runs as $ROLE_ACCOUNT) needs root to install: run $RERUN (or use --user for the unprivileged LaunchAgent)"
   fi
 fi
 if [ "$MODE" = user ] && [ "$USER_ID" = 0 ]; then
@@ -158,19 +206,17 @@ SERVICE_FLAGS=("--$MODE" --prefix "$PREFIX")
 
 if [ "$ACTION" = uninstall ]; then
   STEP="stop and remove the service"
-  if [ -x "$BIN" ]; then
-    run "$BIN" service uninstall "${SERVICE_FLAGS[@]}"
+  if [ -x "$COMMAND" ]; then
+    run "$COMMAND" service uninstall "${SERVICE_FLAGS[@]}"
   else
-    say "no $BIN: no service to remove through it"
+    say "no $COMMAND: no service to remove through it"
   fi
   STEP="remove the package"
   if [ -L "$BIN" ] || [ -e "$BIN" ]; then run rm -f "$BIN"; fi
   [ ! -e "$OPT" ] || run rm -rf "$OPT"
   if [ "$PURGE" = 1 ]; then
     STEP="purge config, logs and state"
-    if [ -z "$STATE_DIR" ]; then
-      if [ "$MODE" = system ]; then STATE_DIR="/Library/Application Support/$PACKAGE"; else STATE_DIR="$HOME/Library/Application Support/$PACKAGE"; fi
-    fi
+    STATE_DIR="${STATE_DIR:-$DEFAULT_STATE_DIR}"
     for dir in "$ETC" "$LOGS" "$STATE_DIR"; do
       # Only folders of our own: a mistyped --state-dir must not take anything else with it.
       if [ "${dir##*/}" != "$PACKAGE" ]; then
@@ -188,7 +234,7 @@ fi
 
 STEP="check Node.js"
 # sudo may drop Homebrew's bin folder from PATH: look there too.
-NODE="$(command -v node || true)"
+[ -n "$NODE" ] || NODE="$(command -v node || true)"
 [ -n "$NODE" ] || [ ! -x "$PREFIX/bin/node" ] || NODE="$PREFIX/bin/node"
 [ -n "$NODE" ] || die "Node.js is not installed: macos-agent needs Node.js >= $MIN_NODE_MAJOR.$MIN_NODE_MINOR — install it with: brew install node (or from https://nodejs.org), then run this script again"
 NODE_VERSION="$("$NODE" --version)"
@@ -206,6 +252,18 @@ if [ "$USER_ID" = 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && 
   export npm_config_cache=~root/.npm
 fi
 case "$NODE" in /*) ;; *) NODE="$(pwd)/$NODE" ;; esac
+# The Node.js the service runs: in system mode, a copy inside the root-owned package.
+SERVICE_NODE="$NODE"
+[ "$MODE" != system ] || SERVICE_NODE="$OPT/bin/node"
+
+if [ "$MODE" = system ]; then
+  STEP="check that the system service's folders are root's"
+  for target in "$OPT" "$ETC" "$LOGS" "$(dirname "${STATE_DIR:-$DEFAULT_STATE_DIR}")"; do
+    if bad="$(untrusted_folder "$target")"; then
+      die "$target is not in a root-owned tree: $bad is not owned by root, or is writable by group or others; the system service starts as root, so whoever can change it could run code as root — fix: sudo chown root:wheel '$bad' && sudo chmod go-w '$bad'"
+    fi
+  done
+fi
 
 STEP="check the package source"
 FROM="${FROM:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -229,23 +287,33 @@ say "installing macos-agent $VERSION ($MODE service) under $PREFIX from $FROM"
 say "  macOS $MACOS_VERSION on $ARCH, Node.js $NODE_VERSION ($NODE)"
 
 if [ "$DRY_RUN" = 1 ]; then
-  STAGE_SHOWN="$PREFIX/opt/.$PACKAGE.new.XXXXXX"
+  STAGE_SHOWN="$(dirname "$OPT")/.$PACKAGE.new.XXXXXX"
   say "would create $STAGE_SHOWN and copy the package into it"
   [ "$BUILD" = 0 ] || { say "would run in a build folder: $(quote "$NPM" ci --ignore-scripts)"; say "would run in a build folder: $(quote "$NPM" run build)"; }
   say "would run in $STAGE_SHOWN: $(quote "$NPM" ci --omit=dev --no-audit --no-fund)"
-  say "would write $STAGE_SHOWN/bin/$PACKAGE (runs $NODE)"
+  if [ "$MODE" = system ]; then
+    say "would copy $NODE to $STAGE_SHOWN/bin/node and check with otool -L that it loads only macOS's own libraries"
+    say "would make $STAGE_SHOWN root's and not writable by group or others"
+  fi
+  say "would write $STAGE_SHOWN/bin/$PACKAGE (runs $SERVICE_NODE)"
   if [ -e "$OPT" ]; then say "would move $STAGE_SHOWN to $OPT (replacing the installed one)"; else say "would move $STAGE_SHOWN to $OPT"; fi
-  say "would link $BIN -> $OPT/bin/$PACKAGE"
+  say "would link $BIN -> $COMMAND"
   if [ -e "$CONFIG" ]; then say "would keep $CONFIG"; else say "would write $CONFIG (the commented default, launchd/config.default.yaml)"; fi
-  say "would create $LOGS"
-  say "would run: $(quote "$BIN" service install "${SERVICE_FLAGS[@]}" --node "$NODE")"
-  say "would run: $(quote "$BIN" service status "${SERVICE_FLAGS[@]}")"
+  if [ "$MODE" = system ]; then
+    say "the service would run as the role account $ROLE_ACCOUNT (created with dscl if missing); only /usr/bin/powermetrics runs as root"
+    say "would write the sudoers drop-in $SYSTEM_ROOT/etc/sudoers.d/$PACKAGE allowing $ROLE_ACCOUNT exactly the powermetrics command lines of $CONFIG (checked with visudo -cf)"
+    say "root-owned paths the service runs or reads: $SERVICE_NODE, $OPT/dist/macos-agent.js, $CONFIG, $LOGS"
+  else
+    say "would create $LOGS"
+  fi
+  say "would run: $(quote "$COMMAND" service install "${SERVICE_FLAGS[@]}" --node "$SERVICE_NODE")"
+  say "would run: $(quote "$COMMAND" service status "${SERVICE_FLAGS[@]}")"
   exit 0
 fi
 
 STEP="stage the package"
-mkdir -p "$PREFIX/opt"
-STAGE="$(mktemp -d "$PREFIX/opt/.$PACKAGE.new.XXXXXX")"
+mkdir -p "$(dirname "$OPT")"
+STAGE="$(mktemp -d "$(dirname "$OPT")/.$PACKAGE.new.XXXXXX")"
 chmod 755 "$STAGE"
 if [ "$BUILD" = 1 ]; then
   STEP="build the TypeScript"
@@ -279,26 +347,40 @@ STEP="install dependencies and build the SMC addon"
 
 STEP="write the command"
 mkdir -p "$STAGE/bin"
+if [ "$MODE" = system ]; then
+  STEP="copy Node.js into the package"
+  cp "$NODE" "$STAGE/bin/node"
+  command -v otool >/dev/null || die "otool is missing: it comes with Apple's Command Line Tools (xcode-select --install)"
+  # A library Node.js loads from a folder another account owns (Homebrew's node loads its libuv,
+  # ICU and OpenSSL from the prefix) would run that account's code in the service.
+  while read -r lib _; do
+    case "$lib" in
+      /usr/lib/*|/System/*) ;;
+      *) die "Node.js at $NODE loads $lib, which is not one of macOS's own libraries: whoever can change it could run code in the service — install the official Node.js for macOS (https://nodejs.org; self-contained, in /usr/local/bin) and run: sudo $0 --system --node /usr/local/bin/node" ;;
+    esac
+  done < <(otool -L "$STAGE/bin/node" | tail -n +2)
+  STEP="write the command"
+fi
 cat > "$STAGE/bin/$PACKAGE" <<EOF
 #!/bin/sh
 # Written by scripts/install.sh: runs macos-agent with the Node.js it was installed for
 # (not whatever node comes first on PATH, which under sudo may be none).
-exec $(quote "$NODE") $(quote "$OPT/dist/macos-agent.js") "\$@"
+exec $(quote "$SERVICE_NODE") $(quote "$OPT/dist/macos-agent.js") "\$@"
 EOF
 chmod 755 "$STAGE/bin/$PACKAGE"
 if [ "$MODE" = system ]; then
-  # The daemon runs this code as root: nobody else may be able to change it.
+  # The service starts this code as root: nobody else may be able to change it.
   chown -R 0:0 "$STAGE"
   chmod -R go-w "$STAGE"
 fi
 
 STEP="swap in the new package"
 if [ -e "$OPT" ]; then
-  OLD="$(mktemp -d "$PREFIX/opt/.$PACKAGE.old.XXXXXX")"
+  OLD="$(mktemp -d "$(dirname "$OPT")/.$PACKAGE.old.XXXXXX")"
   rmdir "$OLD"
   mv "$OPT" "$OLD"
   # Undone newest first: the old package goes back, then the service is installed from it again.
-  ROLLBACK+=("[ ! -x $(quote "$BIN") ] || $(quote "$BIN") service install $(quote "${SERVICE_FLAGS[@]}") --node $(quote "$NODE") >/dev/null")
+  ROLLBACK+=("[ ! -x $(quote "$COMMAND") ] || $(quote "$COMMAND") service install $(quote "${SERVICE_FLAGS[@]}") --node $(quote "$SERVICE_NODE") >/dev/null")
   ROLLBACK+=("rm -rf $(quote "$OPT") && mv $(quote "$OLD") $(quote "$OPT") && OLD=''")
 else
   ROLLBACK+=("rm -rf $(quote "$OPT")")
@@ -310,7 +392,7 @@ say "installed the package in $OPT"
 STEP="link the command"
 mkdir -p "$PREFIX/bin"
 if [ ! -L "$BIN" ] && [ ! -e "$BIN" ]; then ROLLBACK+=("rm -f $(quote "$BIN")"); fi
-ln -sfn "$OPT/bin/$PACKAGE" "$BIN"
+ln -sfn "$COMMAND" "$BIN"
 say "linked $BIN"
 
 STEP="write the default config"
@@ -328,15 +410,18 @@ fi
 say "config $CONFIG: $CONFIG_NOTE"
 
 STEP="create the log folder"
-[ -d "$LOGS" ] || ROLLBACK+=("rmdir $(quote "$LOGS") 2>/dev/null || true")
-mkdir -p "$LOGS"
+# The system service's log folder is made by `service install`: root's, with files of the role account.
+if [ "$MODE" = user ]; then
+  [ -d "$LOGS" ] || ROLLBACK+=("rmdir $(quote "$LOGS") 2>/dev/null || true")
+  mkdir -p "$LOGS"
+fi
 
 STEP="install and start the $MODE service"
-ROLLBACK+=("$(quote "$BIN") service uninstall $(quote "${SERVICE_FLAGS[@]}") >/dev/null || true")
-"$BIN" service install "${SERVICE_FLAGS[@]}" --node "$NODE"
+ROLLBACK+=("$(quote "$COMMAND") service uninstall $(quote "${SERVICE_FLAGS[@]}") >/dev/null || true")
+"$COMMAND" service install "${SERVICE_FLAGS[@]}" --node "$SERVICE_NODE"
 
 STEP="verify that the service runs"
-"$BIN" service status "${SERVICE_FLAGS[@]}" >/dev/null
+"$COMMAND" service status "${SERVICE_FLAGS[@]}" >/dev/null
 
 ROLLBACK=()
 cat <<EOF

@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,13 +10,17 @@ import { REPO } from './helpers/cli.js';
 
 const SCRIPT = join(REPO, 'scripts', 'install.sh');
 const FAKE_LAUNCHCTL = join(import.meta.dirname, 'fixtures', 'service', 'fake-launchctl.sh');
+const FAKE_DSCL = join(import.meta.dirname, 'fixtures', 'service', 'fake-dscl.sh');
+const FAKE_VISUDO = join(import.meta.dirname, 'fixtures', 'service', 'fake-visudo.sh');
 
 /** The commands the script uses besides the fakes, linked into one folder so PATH holds nothing else (no node, no npm). */
-const TOOLS = ['bash', 'sh', 'env', 'cat', 'cp', 'mv', 'rm', 'ln', 'mkdir', 'rmdir', 'mktemp', 'chmod', 'chown', 'sed', 'grep', 'find', 'head', 'dirname', 'tr', 'sysctl'];
+const TOOLS = ['bash', 'sh', 'env', 'cat', 'cp', 'mv', 'rm', 'ln', 'mkdir', 'rmdir', 'mktemp', 'chmod', 'chown', 'sed', 'grep', 'find', 'head', 'tail', 'dirname', 'tr', 'sysctl'];
 
 interface Sandbox {
   readonly root: string;
   readonly prefix: string;
+  /** MACOS_AGENT_SYSTEM_ROOT: the system service's /usr/local, /etc and /var. */
+  readonly sys: string;
   readonly from: string;
   readonly fakes: FakeBin;
   readonly tools: string;
@@ -81,6 +86,11 @@ beforeEach(() => {
     id: '#!/bin/sh\necho "${FAKE_UID:-0}"\n',
     'xcode-select': '#!/bin/sh\necho /Library/Developer/CommandLineTools\n',
     launchctl: `#!/bin/sh\nexec '${FAKE_LAUNCHCTL}' "$@"\n`,
+    dscl: `#!/bin/sh\nexec '${FAKE_DSCL}' "$@"\n`,
+    visudo: `#!/bin/sh\nexec '${FAKE_VISUDO}' "$@"\n`,
+    // otool -L as it answers for the official Node.js build (system libraries only), or with a
+    // Homebrew library first when FAKE_OTOOL_BREW is set.
+    otool: '#!/bin/sh\necho "$2:"\n[ -z "$FAKE_OTOOL_BREW" ] || echo "\t/opt/homebrew/opt/libuv/lib/libuv.1.dylib (compatibility version 2.0.0, current version 2.0.0)"\necho "\t/usr/lib/libSystem.B.dylib (compatibility version 1.0.0, current version 1351.0.0)"\n',
     // npm as the script uses it: `ci` gets the dependencies (here: the repo's, already installed),
     // `run build` compiles and bundles (here: the repo's dist/, if the bundler script was copied
     // beside the sources). Each call is recorded with its folder.
@@ -93,15 +103,21 @@ beforeEach(() => {
     ].join('\n'),
   });
   mkdirSync(join(root, 'launchctl'));
+  mkdirSync(join(root, 'dscl'));
+  mkdirSync(join(root, 'visudo'));
   const prefix = join(root, 'prefix');
+  const sys = join(root, 'sys');
   box = {
-    root, prefix, from, fakes, tools,
+    root, prefix, sys, from, fakes, tools,
     run: (args, env = {}, opts = {}) => new Promise((resolve) => {
       execFile(join(tools, 'bash'), [SCRIPT, '--prefix', prefix, '--from', from, '--state-dir', join(root, 'state', 'macos-agent'), ...args], {
         env: {
           PATH: [fakes.dir, ...(opts.node === false ? [] : [join(root, 'node-bin')]), tools].join(':'),
           HOME: join(root, 'home'),
           FAKE_LAUNCHCTL_DIR: join(root, 'launchctl'),
+          FAKE_DSCL_DIR: join(root, 'dscl'),
+          FAKE_VISUDO_DIR: join(root, 'visudo'),
+          MACOS_AGENT_SYSTEM_ROOT: sys,
           MACOS_AGENT_LAUNCHD_DIR: join(root, 'LaunchDaemons'),
           MACOS_AGENT_NEWSYSLOG_DIR: join(root, 'newsyslog.d'),
           ...env,
@@ -113,17 +129,40 @@ beforeEach(() => {
       ? readFileSync(join(root, 'launchctl', 'calls.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'))
       : [],
     npmCalls: () => existsSync(join(root, 'npm-calls.txt')) ? readFileSync(join(root, 'npm-calls.txt'), 'utf8').trim().split('\n') : [],
-    tree: () => listTree(root, ['src', 'tools', 'node-bin', 'launchctl', 'npm-calls.txt']),
+    tree: () => listTree(root, ['src', 'tools', 'node-bin', 'launchctl', 'dscl', 'visudo', 'npm-calls.txt']),
   };
 });
 
 afterEach(() => box.fakes.cleanup());
 
 const plist = () => join(box.root, 'LaunchDaemons', `${SERVICE_LABEL}.plist`);
-const config = () => join(box.prefix, 'etc', 'macos-agent', 'config.yaml');
+/** The system service's config and package, in root's trees (below the sandbox's system root). */
+const config = () => join(box.sys, 'etc', 'macos-agent', 'config.yaml');
+const pkg = () => join(box.sys, 'usr', 'local', 'libexec', 'macos-agent');
+const PKG = 'sys/usr/local/libexec/macos-agent';
+
+/** The installed package's files as listTree shows them, below `at`. */
+function packageTree(at: string): string[] {
+  const launchd = (dir: string): string[] => readdirSync(join(REPO, 'launchd', dir), { withFileTypes: true }).flatMap((e) => e.isDirectory()
+    ? [`${at}/launchd/${dir}${e.name}/`, ...launchd(`${dir}${e.name}/`)]
+    : [`${at}/launchd/${dir}${e.name} 644`]);
+  return [
+    `${at}/`,
+    `${at}/bin/`,
+    `${at}/bin/macos-agent 755`,
+    ...(existsSync(join(REPO, 'binding.gyp')) ? [`${at}/binding.gyp 644`] : []),
+    `${at}/dist/`,
+    `${at}/launchd/`,
+    ...launchd(''),
+    ...(existsSync(join(REPO, 'native')) ? [`${at}/native/`, ...readdirSync(join(REPO, 'native')).sort().map((f) => `${at}/native/${f} 644`)] : []),
+    `${at}/node_modules -> ${join(REPO, 'node_modules')}`,
+    `${at}/package-lock.json 644`,
+    `${at}/package.json 644`,
+  ];
+}
 
 describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, uname, id and npm)', () => {
-  it('installs the package, the command, a default config, the log folder and the running service', async () => {
+  it('installs the package with its own Node.js in a root-owned tree, the command, a default config, the logs and the running service', async () => {
     const r = await box.run([]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -134,49 +173,72 @@ describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, un
       'newsyslog.d/macos-agent.conf 644',
       'prefix/',
       'prefix/bin/',
-      `prefix/bin/macos-agent -> ${box.prefix}/opt/macos-agent/bin/macos-agent`,
-      'prefix/etc/',
-      'prefix/etc/macos-agent/',
-      'prefix/etc/macos-agent/config.yaml 644',
-      'prefix/opt/',
-      'prefix/opt/macos-agent/',
-      'prefix/opt/macos-agent/bin/',
-      'prefix/opt/macos-agent/bin/macos-agent 755',
-      ...(existsSync(join(REPO, 'binding.gyp')) ? ['prefix/opt/macos-agent/binding.gyp 644'] : []),
-      'prefix/opt/macos-agent/dist/',
-      'prefix/opt/macos-agent/launchd/',
-      'prefix/opt/macos-agent/launchd/config.default.yaml 644',
-      'prefix/opt/macos-agent/launchd/examples/',
-      `prefix/opt/macos-agent/launchd/examples/${SERVICE_LABEL}.system.plist 644`,
-      `prefix/opt/macos-agent/launchd/examples/${SERVICE_LABEL}.user.plist 644`,
-      'prefix/opt/macos-agent/launchd/examples/newsyslog.d/',
-      'prefix/opt/macos-agent/launchd/examples/newsyslog.d/macos-agent.conf 644',
-      ...readdirSync(join(REPO, 'launchd')).filter((f) => f.endsWith('.md')).map((f) => `prefix/opt/macos-agent/launchd/${f} 644`),
-      ...(existsSync(join(REPO, 'native')) ? ['prefix/opt/macos-agent/native/', ...readdirSync(join(REPO, 'native')).sort().map((f) => `prefix/opt/macos-agent/native/${f} 644`)] : []),
-      `prefix/opt/macos-agent/node_modules -> ${join(REPO, 'node_modules')}`,
-      'prefix/opt/macos-agent/package-lock.json 644',
-      'prefix/opt/macos-agent/package.json 644',
-      'prefix/var/',
-      'prefix/var/log/',
-      'prefix/var/log/macos-agent/',
+      `prefix/bin/macos-agent -> ${pkg()}/bin/macos-agent`,
       'state/',
       'state/macos-agent/',
+      'sys/',
+      'sys/etc/',
+      'sys/etc/macos-agent/',
+      'sys/etc/macos-agent/config.yaml 644',
+      'sys/etc/sudoers.d/',
+      'sys/etc/sudoers.d/macos-agent 440',
+      'sys/usr/',
+      'sys/usr/local/',
+      'sys/usr/local/libexec/',
+      ...packageTree(PKG),
+      `${PKG}/bin/node 755`,
+      'sys/var/',
+      'sys/var/log/',
+      'sys/var/log/macos-agent/',
+      'sys/var/log/macos-agent/macos-agent.err.log 640',
+      'sys/var/log/macos-agent/macos-agent.log 640',
     ].sort());
     expect(readFileSync(config(), 'utf8')).toBe(readFileSync(join(REPO, 'launchd', 'config.default.yaml'), 'utf8'));
-    expect(box.npmCalls()).toEqual([expect.stringMatching(new RegExp(`^${box.prefix}/opt/\\.macos-agent\\.new\\.\\w+ ci --omit=dev --no-audit --no-fund$`))]);
-    expect(JSON.parse(readFileSync(join(box.prefix, 'opt', 'macos-agent', 'package.json'), 'utf8')).scripts.prepare).toBeUndefined();
+    expect(box.npmCalls()).toEqual([expect.stringMatching(new RegExp(`^${join(box.sys, 'usr', 'local', 'libexec')}/\\.macos-agent\\.new\\.\\w+ ci --omit=dev --no-audit --no-fund$`))]);
+    expect(JSON.parse(readFileSync(join(pkg(), 'package.json'), 'utf8')).scripts.prepare).toBeUndefined();
     expect(box.launchctlCalls().map((c) => c.slice(0, 2))).toEqual([
       ['print', `system/${SERVICE_LABEL}`], ['enable', `system/${SERVICE_LABEL}`], ['bootstrap', 'system'], ['print', `system/${SERVICE_LABEL}`], ['print', `system/${SERVICE_LABEL}`],
     ]);
-    expect(readFileSync(join(box.prefix, 'opt', 'macos-agent', 'bin', 'macos-agent'), 'utf8'))
-      .toContain(`exec ${join(box.root, 'node-bin', 'node')} ${box.prefix}/opt/macos-agent/dist/macos-agent.js "$@"`);
-    expect(readFileSync(plist(), 'utf8')).toContain(`<string>${join(box.root, 'node-bin', 'node')}</string>`);
+    // The service runs the package's own copy of Node.js, root's like the rest of the package.
+    const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+    expect(sha256(join(pkg(), 'bin', 'node'))).toBe(sha256(process.execPath));
+    for (const path of [pkg(), join(pkg(), 'bin', 'node'), join(pkg(), 'bin', 'macos-agent'), join(pkg(), 'package.json')]) {
+      const st = statSync(path);
+      expect([path, st.uid, st.mode & 0o022]).toEqual([path, 0, 0]);
+    }
+    expect(readFileSync(join(pkg(), 'bin', 'macos-agent'), 'utf8')).toContain(`exec ${pkg()}/bin/node ${pkg()}/dist/macos-agent.js "$@"`);
+    const job = readFileSync(plist(), 'utf8');
+    expect(job).toContain(`<string>${pkg()}/bin/node</string>`);
+    expect(job).toContain('<key>UserName</key>\n    <string>_macos_agent</string>');
+    expect(readFileSync(join(box.sys, 'etc', 'sudoers.d', 'macos-agent'), 'utf8')).toContain('_macos_agent ALL = (root) NOPASSWD: MACOS_AGENT_POWERMETRICS');
+    expect(r.stdout).toContain('created role account _macos_agent (uid 202, gid 202;');
     expect(r.stdout).toContain('macos-agent 0.1.0 is installed and running as the system service.');
     expect(execFileSync(join(box.prefix, 'bin', 'macos-agent'), ['--version']).toString().trim()).toBe('0.1.0');
-    // The installed command knows its prefix without being told.
-    const dryRun = execFileSync(join(box.prefix, 'bin', 'macos-agent'), ['service', 'install', '--system', '--dry-run'], { env: { PATH: box.tools } }).toString();
+    // The installed command knows its system paths without being told.
+    const dryRun = execFileSync(join(box.prefix, 'bin', 'macos-agent'), ['service', 'install', '--system', '--dry-run'], { env: { PATH: `${box.fakes.dir}:${box.tools}`, MACOS_AGENT_SYSTEM_ROOT: box.sys, FAKE_DSCL_DIR: join(box.root, 'dscl'), FAKE_LAUNCHCTL_DIR: join(box.root, 'launchctl') } }).toString();
     expect(dryRun).toContain(`<string>${config()}</string>`);
-    expect(dryRun).toContain(`<string>${box.prefix}/opt/macos-agent/dist/macos-agent.js</string>`);
+    expect(dryRun).toContain(`<string>${pkg()}/dist/macos-agent.js</string>`);
+    expect(dryRun).toContain('role account _macos_agent exists (uid 202, gid 202)');
+  });
+
+  it('refuses a Node.js that loads libraries from outside macOS (Homebrew\'s), saying what to install, and leaves nothing', async () => {
+    const r = await box.run([], { FAKE_OTOOL_BREW: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('loads /opt/homebrew/opt/libuv/lib/libuv.1.dylib, which is not one of macOS\'s own libraries');
+    expect(r.stderr).toContain('install the official Node.js for macOS (https://nodejs.org; self-contained, in /usr/local/bin) and run: sudo ');
+    expect(box.tree().filter((l) => l.includes('libexec/macos-agent') || l.includes('LaunchDaemons/'))).toEqual([]);
+  });
+
+  // The takeover this prevents: a system folder (or a prefix, as /opt/homebrew is) owned by another
+  // account lets that account swap what root starts.
+  it('refuses system folders another account owns, naming the folder and the fix', async () => {
+    mkdirSync(join(box.sys, 'usr', 'local'), { recursive: true });
+    chownSync(join(box.sys, 'usr', 'local'), 501, 80);
+    const r = await box.run([]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${pkg()} is not in a root-owned tree: ${join(box.sys, 'usr', 'local')} is not owned by root, or is writable by group or others;`);
+    expect(r.stderr).toContain(`fix: sudo chown root:wheel '${join(box.sys, 'usr', 'local')}' && sudo chmod go-w '${join(box.sys, 'usr', 'local')}'`);
+    expect(box.npmCalls()).toEqual([]);
   });
 
   it('upgrades in place when run again: keeps the edited config, restarts the service, leaves nothing behind', async () => {
@@ -199,8 +261,10 @@ describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, un
     expect(r.code).toBe(0);
     expect(box.launchctlCalls().slice(5)).toEqual([['print', `system/${SERVICE_LABEL}`], ['bootout', `system/${SERVICE_LABEL}`]]);
     expect(box.tree()).toEqual([
-      'LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'prefix/etc/', 'prefix/etc/macos-agent/', 'prefix/etc/macos-agent/config.yaml 644',
-      'prefix/opt/', 'prefix/var/', 'prefix/var/log/', 'prefix/var/log/macos-agent/', 'state/', 'state/macos-agent/',
+      'LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'state/', 'state/macos-agent/',
+      'sys/', 'sys/etc/', 'sys/etc/macos-agent/', 'sys/etc/macos-agent/config.yaml 644', 'sys/etc/sudoers.d/',
+      'sys/usr/', 'sys/usr/local/', 'sys/usr/local/libexec/',
+      'sys/var/', 'sys/var/log/', 'sys/var/log/macos-agent/', 'sys/var/log/macos-agent/macos-agent.err.log 640', 'sys/var/log/macos-agent/macos-agent.log 640',
     ]);
     expect(r.stdout).toContain(`Kept: config ${config()}`);
   });
@@ -216,7 +280,7 @@ describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, un
   it('--uninstall --purge also removes the config, the logs and the state folder', async () => {
     expect((await box.run([])).code).toBe(0);
     expect((await box.run(['--uninstall', '--purge'])).code).toBe(0);
-    expect(box.tree()).toEqual(['LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'prefix/etc/', 'prefix/opt/', 'prefix/var/', 'prefix/var/log/', 'state/']);
+    expect(box.tree()).toEqual(['LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'state/', 'sys/', 'sys/etc/', 'sys/etc/sudoers.d/', 'sys/usr/', 'sys/usr/local/', 'sys/usr/local/libexec/', 'sys/var/', 'sys/var/log/']);
   });
 
   it('--dry-run prints every action and writes nothing', async () => {
@@ -228,7 +292,10 @@ describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, un
     expect(box.npmCalls()).toEqual([]);
     expect(r.stdout).toContain(' ci --omit=dev --no-audit --no-fund');
     expect(r.stdout).toContain(`would write ${config()} (the commented default, launchd/config.default.yaml)`);
-    expect(r.stdout).toContain(`would run: ${box.prefix}/bin/macos-agent service install --system --prefix ${box.prefix}`);
+    expect(r.stdout).toContain(`would run: ${pkg()}/bin/macos-agent service install --system --prefix ${box.prefix}`);
+    expect(r.stdout).toContain('the service would run as the role account _macos_agent (created with dscl if missing); only /usr/bin/powermetrics runs as root');
+    expect(r.stdout).toContain(`would write the sudoers drop-in ${join(box.sys, 'etc', 'sudoers.d', 'macos-agent')} allowing _macos_agent exactly the powermetrics command lines of ${config()} (checked with visudo -cf)`);
+    expect(r.stdout).toContain(`root-owned paths the service runs or reads: ${pkg()}/bin/node, ${pkg()}/dist/macos-agent.js, ${config()}, ${join(box.sys, 'var', 'log', 'macos-agent')}`);
   });
 
   it('builds the TypeScript in a staging folder when the checkout has no dist/', async () => {
@@ -241,8 +308,8 @@ describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, un
     expect(box.npmCalls().map(where)).toEqual([
       'build folder: ci --ignore-scripts --no-audit --no-fund', 'build folder: run build', 'staging folder: ci --omit=dev --no-audit --no-fund',
     ]);
-    expect(existsSync(join(box.prefix, 'opt', 'macos-agent', 'dist', 'macos-agent.js'))).toBe(true);
-    expect(existsSync(join(box.prefix, 'opt', 'macos-agent', 'agent'))).toBe(false);
+    expect(existsSync(join(pkg(), 'dist', 'macos-agent.js'))).toBe(true);
+    expect(existsSync(join(pkg(), 'agent'))).toBe(false);
   });
 });
 
@@ -301,7 +368,7 @@ describe('scripts/install.sh refuses clearly, and leaves no half-installed state
   it('in system mode without root, saying what to run', async () => {
     const r = await box.run(['--system'], { FAKE_UID: '501' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/the system service \(LaunchDaemon, runs as root so powermetrics works\) needs root: run sudo \S*install.sh --system/);
+    expect(r.stderr).toMatch(/the system service \(LaunchDaemon started by root, runs as _macos_agent\) needs root to install: run sudo \S*install.sh --system/);
     expect(box.tree()).toEqual([]);
   });
 
@@ -330,7 +397,9 @@ describe('scripts/install.sh refuses clearly, and leaves no half-installed state
     const r = await box.run([], { FAKE_LAUNCHCTL_FAIL: 'enable' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('step "install and start the system service" failed');
-    expect(box.tree()).toEqual(['LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'prefix/etc/', 'prefix/opt/', 'prefix/var/', 'prefix/var/log/', 'state/', 'state/macos-agent/']);
+    expect(box.tree().filter((l) => !l.startsWith('sys/var/') && !l.startsWith('sys/etc/sudoers.d/'))).toEqual([
+      'LaunchDaemons/', 'newsyslog.d/', 'prefix/', 'prefix/bin/', 'state/', 'state/macos-agent/', 'sys/', 'sys/etc/', 'sys/usr/', 'sys/usr/local/', 'sys/usr/local/libexec/',
+    ]);
   });
 });
 

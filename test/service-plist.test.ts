@@ -9,15 +9,18 @@ import { SERVICE_LABEL } from '../agent/service/label.js';
 import { detectPrefix, packagedCliScript, serviceLayout, type ServiceMode } from '../agent/service/paths.js';
 import { REPO } from './helpers/cli.js';
 
-/** The layout of a Homebrew install on Apple Silicon: what launchd/examples/ shows. */
+/**
+ * What scripts/install.sh sets up on Apple Silicon, as launchd/examples/ shows it: the system
+ * service's package and Node in root's /usr/local/libexec, the user service's under Homebrew.
+ */
 function exampleLayout(mode: ServiceMode) {
   return serviceLayout({
     mode,
     uid: 501,
     home: '/Users/you',
     prefix: '/opt/homebrew',
-    nodeBin: '/opt/homebrew/bin/node',
-    cliScript: '/opt/homebrew/opt/macos-agent/dist/macos-agent.js',
+    nodeBin: mode === 'system' ? '/usr/local/libexec/macos-agent/bin/node' : '/opt/homebrew/bin/node',
+    cliScript: mode === 'system' ? '/usr/local/libexec/macos-agent/dist/macos-agent.js' : '/opt/homebrew/opt/macos-agent/dist/macos-agent.js',
   });
 }
 
@@ -31,15 +34,18 @@ function roundTripWithPlistutil(xml: string): unknown {
 }
 
 describe('the launchd plist', () => {
-  it('runs the installed agent as root in system mode, with every path absolute', () => {
+  it('runs the agent from root-owned paths as the role account in system mode, powermetrics through sudo', () => {
     const job = parse(renderLaunchdPlist(exampleLayout('system'))) as Record<string, unknown>;
     expect(job['Label']).toBe(SERVICE_LABEL);
     expect(job['ProgramArguments']).toEqual([
-      '/opt/homebrew/bin/node',
+      '/usr/local/libexec/macos-agent/bin/node',
       '--max-semi-space-size=1', '--max-old-space-size=64', '--no-turbofan', '--single-threaded', '--v8-pool-size=1',
-      '/opt/homebrew/opt/macos-agent/dist/macos-agent.js',
-      '--config', '/opt/homebrew/etc/macos-agent/config.yaml',
+      '/usr/local/libexec/macos-agent/dist/macos-agent.js',
+      '--config', '/etc/macos-agent/config.yaml',
+      '--set', 'sources.powermetrics.sudo=true',
     ]);
+    expect(job['UserName']).toBe('_macos_agent');
+    expect(job['GroupName']).toBe('_macos_agent');
     expect(job['RunAtLoad']).toBe(true);
     expect(job['KeepAlive']).toBe(true);
     expect(job['ThrottleInterval']).toBe(30);
@@ -48,14 +54,13 @@ describe('the launchd plist', () => {
     expect(job['ProcessType']).toBe('Background');
     expect(job['Nice']).toBe(10);
     expect(job['LowPriorityIO']).toBe(true);
-    expect(job['StandardOutPath']).toBe('/opt/homebrew/var/log/macos-agent/macos-agent.log');
-    expect(job['StandardErrorPath']).toBe('/opt/homebrew/var/log/macos-agent/macos-agent.err.log');
-    expect(job['WorkingDirectory']).toBe('/Library/Application Support/macos-agent');
-    expect(job['UserName']).toBeUndefined();
+    expect(job['StandardOutPath']).toBe('/var/log/macos-agent/macos-agent.log');
+    expect(job['StandardErrorPath']).toBe('/var/log/macos-agent/macos-agent.err.log');
+    expect(job['WorkingDirectory']).toBe('/var/db/macos-agent');
     expect(job['EnvironmentVariables']).toEqual({
       PATH: '/usr/bin:/bin:/usr/sbin:/sbin',
-      MACOS_AGENT_STATE_DIR: '/Library/Application Support/macos-agent',
-      MACOS_AGENT_PID_FILE: '/var/run/macos-agent.pid',
+      MACOS_AGENT_STATE_DIR: '/var/db/macos-agent',
+      MACOS_AGENT_PID_FILE: '/var/db/macos-agent/macos-agent.pid',
     });
   });
 
@@ -106,14 +111,14 @@ describe('the newsyslog entry', () => {
     expect(text).toBe(readFileSync(join(REPO, 'launchd', 'examples', 'newsyslog.d', 'macos-agent.conf'), 'utf8'));
     const entries = text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split(/\s+/));
     expect(entries).toEqual([
-      ['/opt/homebrew/var/log/macos-agent/macos-agent.log', 'root:wheel', '640', '7', '10240', '*', 'J', '/var/run/macos-agent.pid', '15'],
-      ['/opt/homebrew/var/log/macos-agent/macos-agent.err.log', 'root:wheel', '640', '7', '10240', '*', 'J', '/var/run/macos-agent.pid', '15'],
+      ['/var/log/macos-agent/macos-agent.log', '_macos_agent:_macos_agent', '640', '7', '10240', '*', 'J', '/var/db/macos-agent/macos-agent.pid', '15'],
+      ['/var/log/macos-agent/macos-agent.err.log', '_macos_agent:_macos_agent', '640', '7', '10240', '*', 'J', '/var/db/macos-agent/macos-agent.pid', '15'],
     ]);
   });
 
-  it('refuses a log path with a space, which newsyslog cannot read', () => {
-    const layout = serviceLayout({ mode: 'system', uid: 0, home: '/var/root', prefix: '/opt/my brew', nodeBin: '/n', cliScript: '/c' });
-    expect(() => newsyslogEntry(layout)).toThrow(/newsyslog cannot rotate \/opt\/my brew\/var\/log\/macos-agent\/macos-agent.log/);
+  it('refuses a path with a space, which newsyslog cannot read', () => {
+    const layout = serviceLayout({ mode: 'system', uid: 0, home: '/var/root', prefix: '/opt/homebrew', nodeBin: '/n', cliScript: '/c', stateDir: '/Library/Application Support/macos-agent' });
+    expect(() => newsyslogEntry(layout)).toThrow(/newsyslog cannot rotate \/Library\/Application Support\/macos-agent\/macos-agent.pid/);
   });
 });
 

@@ -6,6 +6,11 @@ import { parse as parsePlist } from 'plist';
 import { ConfigError, loadConfig } from '../config.js';
 import { assertSafeFile } from '../file-safety.js';
 import { newsyslogEntry, renderLaunchdPlist } from '../service/launchd-plist.js';
+import { ROLE_ACCOUNT, ROLE_ID_RANGE } from '../service/role-account.js';
+import { renderPowermetricsSudoers } from '../service/sudoers.js';
+import { ensureRoleAccount, lookupRoleAccount, prepareSystemFolders, removeRoleAccount, trustProblems, writeSudoers } from '../service/system-setup.js';
+import { SystemToolError } from '../service/system-tool.js';
+import { configuredDaemonPowermetricsArgs } from '../sources/powermetrics.js';
 import { launchctl, launchctlOrThrow, LaunchctlError, printJob, type LoadedJob } from '../service/launchctl.js';
 import type { LaunchdJobState } from '../service/launchctl-print.js';
 import { detectPrefix, launchdPlistFile, packagedCliScript, serviceLayout, type ServiceLayout, type ServiceMode } from '../service/paths.js';
@@ -70,7 +75,7 @@ export async function runService(opts: ServiceOptions): Promise<number> {
       case 'restart': return await restart(layout, opts);
     }
   } catch (error) {
-    if (error instanceof ServiceError || error instanceof LaunchctlError || error instanceof ConfigError) {
+    if (error instanceof ServiceError || error instanceof LaunchctlError || error instanceof ConfigError || error instanceof SystemToolError) {
       opts.writeError(`macos-agent service ${opts.action}: ${error.message}\n`);
       return EXIT_FAILED;
     }
@@ -107,7 +112,7 @@ function quote(s: string): string {
 /** System mode writes into root's folders and the system domain; user mode belongs in a user's GUI session. */
 function checkPrivileges(layout: ServiceLayout, opts: ServiceOptions): void {
   if (layout.mode === 'system' && opts.uid !== 0) {
-    throw new ServiceError(`the system service (LaunchDaemon in ${dirname(layout.plistFile)}, run as root so powermetrics works) needs root — run: ${commandLine(layout, opts)}`);
+    throw new ServiceError(`the system service (LaunchDaemon in ${dirname(layout.plistFile)}, started by root as the role account ${ROLE_ACCOUNT}) needs root to install — run: ${commandLine(layout, opts)}`);
   }
   if (layout.mode === 'user' && opts.uid === 0) {
     throw new ServiceError(`the user service is a LaunchAgent in a logged-in user's session, but this runs as root — run it without sudo as that user, or manage the system service: ${commandLine({ ...layout, mode: 'system' }, opts)}`);
@@ -116,7 +121,7 @@ function checkPrivileges(layout: ServiceLayout, opts: ServiceOptions): void {
 
 /** What would stop the installed job from starting, found now rather than in a crash loop. */
 function preflight(layout: ServiceLayout): string[] {
-  const problems: string[] = [];
+  const problems: string[] = layout.mode === 'system' ? trustProblems(layout) : [];
   if (!existsSync(layout.nodeBin)) problems.push(`Node binary ${layout.nodeBin} does not exist — pass the one to run with --node`);
   if (!existsSync(layout.cliScript)) problems.push(`agent script ${layout.cliScript} does not exist — build the package first (npm run build)`);
   if (!existsSync(layout.configFile)) {
@@ -170,6 +175,21 @@ function plannedFiles(layout: ServiceLayout): PlannedFile[] {
   return files;
 }
 
+/**
+ * The sudoers drop-in allowing the role account the powermetrics command lines the configured
+ * agent starts (samplers and interval from the config); undefined when powermetrics is off.
+ */
+function plannedSudoers(layout: ServiceLayout): PlannedFile | undefined {
+  if (layout.sudoersFile === undefined || layout.account === undefined || !existsSync(layout.configFile)) return undefined;
+  const { powermetrics } = loadConfig({ path: layout.configFile, env: {} }).config.sources;
+  if (!powermetrics.enabled) return undefined;
+  return {
+    path: layout.sudoersFile,
+    text: renderPowermetricsSudoers(layout.account, configuredDaemonPowermetricsArgs(powermetrics)),
+    what: 'sudoers drop-in (powermetrics as root, exactly these command lines)',
+  };
+}
+
 async function install(layout: ServiceLayout, opts: ServiceOptions): Promise<number> {
   const w = opts.write;
   if (opts.dryRun) return installDryRun(layout, opts);
@@ -178,9 +198,19 @@ async function install(layout: ServiceLayout, opts: ServiceOptions): Promise<num
   if (problems.length > 0) throw new ServiceError(`not installed: ${problems.join('; ')}`);
 
   w(`installing the ${layout.mode} service ${layout.label} (${describeMode(layout)})\n`);
-  const privateMode = layout.mode === 'system' ? 0o750 : 0o700;
-  for (const dir of [layout.logDir, layout.stateDir]) {
-    await mkdir(dir, { recursive: true, mode: privateMode });
+  if (layout.mode === 'system') {
+    const ids = await ensureRoleAccount(w);
+    prepareSystemFolders(layout, ids);
+    w(`folders: logs ${layout.logDir} (root's; log files ${ROLE_ACCOUNT}'s), state ${layout.stateDir} (${ROLE_ACCOUNT}'s, private)\n`);
+    const sudoers = plannedSudoers(layout);
+    if (sudoers !== undefined) {
+      w(`${await writeSudoers(sudoers.path, sudoers.text) ? 'wrote' : 'unchanged'} ${sudoers.what}: ${sudoers.path}\n`);
+    } else if (layout.sudoersFile !== undefined && existsSync(layout.sudoersFile)) {
+      await rm(layout.sudoersFile, { force: true });
+      w(`removed ${layout.sudoersFile}: powermetrics is off in ${layout.configFile}\n`);
+    }
+  } else {
+    for (const dir of [layout.logDir, layout.stateDir]) await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   let plistChanged = false;
   for (const file of plannedFiles(layout)) {
@@ -244,8 +274,25 @@ async function installDryRun(layout: ServiceLayout, opts: ServiceOptions): Promi
   w(`would install the ${layout.mode} service ${layout.label} (${describeMode(layout)})\n`);
   if (layout.mode === 'system' && opts.uid !== 0) w(`note: installing needs root: ${commandLine(layout, opts)}\n`);
   for (const problem of preflight(layout)) w(`note: install would refuse now: ${problem}\n`);
-  w(`would create folders: ${layout.logDir}, ${layout.stateDir}\n`);
-  for (const file of plannedFiles(layout)) {
+  if (layout.mode === 'system') {
+    const ids = await lookupRoleAccount().catch(() => undefined);
+    w(ids !== undefined
+      ? `role account ${ROLE_ACCOUNT} exists (uid ${ids.uid}, gid ${ids.gid})\n`
+      : `would create role account ${ROLE_ACCOUNT} with dscl (first free id from ${ROLE_ID_RANGE.first} to ${ROLE_ID_RANGE.last}; shell /usr/bin/false, home /var/empty, no password, hidden)\n`);
+    w(`the job runs as ${ROLE_ACCOUNT}; only /usr/bin/powermetrics runs as root, through sudo\n`);
+    w(`root-owned paths the job runs or reads: ${[layout.nodeBin, layout.cliScript, layout.configFile, layout.logDir].join(', ')}\n`);
+    w(`would create folders: ${layout.logDir} (root's, 0755; log files ${ROLE_ACCOUNT}'s, 0640), ${layout.stateDir} (${ROLE_ACCOUNT}'s, 0700)\n`);
+  } else {
+    w(`would create folders: ${layout.logDir}, ${layout.stateDir}\n`);
+  }
+  const sudoers = (() => {
+    try {
+      return plannedSudoers(layout);
+    } catch {
+      return undefined;
+    }
+  })();
+  for (const file of [...plannedFiles(layout), ...(sudoers !== undefined ? [sudoers] : [])]) {
     w(`would write ${file.what} ${file.path}:\n${file.text}`);
   }
   let loaded: LoadedJob;
@@ -264,7 +311,8 @@ async function installDryRun(layout: ServiceLayout, opts: ServiceOptions): Promi
 async function uninstall(layout: ServiceLayout, opts: ServiceOptions): Promise<number> {
   const w = opts.write;
   const job = await printJob(layout.serviceTarget);
-  const files = [layout.plistFile, ...(layout.newsyslogFile !== undefined ? [layout.newsyslogFile] : [])].filter((f) => existsSync(f));
+  const files = [layout.plistFile, layout.newsyslogFile, layout.sudoersFile]
+    .filter((f): f is string => f !== undefined && existsSync(f));
   if (!job.loaded && files.length === 0) {
     w(`the ${layout.mode} service ${layout.label} is not installed: nothing to do\n`);
     return 0;
@@ -279,6 +327,7 @@ async function uninstall(layout: ServiceLayout, opts: ServiceOptions): Promise<n
     w(`${verb}remove ${file}\n`);
     if (!opts.dryRun) await rm(file, { force: true });
   }
+  if (layout.mode === 'system') await removeRoleAccount(opts.dryRun, w);
   w(`${opts.dryRun ? 'would keep' : 'kept'}: config ${layout.configFile}, logs in ${layout.logDir}, state in ${layout.stateDir} (scripts/install.sh --uninstall --purge removes them)\n`);
   return 0;
 }
@@ -342,7 +391,7 @@ function installedLayout(layout: ServiceLayout): ServiceLayout {
 
 function describeMode(layout: ServiceLayout): string {
   return layout.mode === 'system'
-    ? 'LaunchDaemon, runs as root: all sources including powermetrics'
+    ? `LaunchDaemon, runs as the role account ${ROLE_ACCOUNT}: all sources, powermetrics through sudo`
     : 'LaunchAgent in your login session: SMC, vm_stat, iostat, sysctl; powermetrics off, it needs root';
 }
 

@@ -8,9 +8,11 @@ import type { SourceName } from '../metrics/catalog.js';
 import { SourceError } from '../sources/source.js';
 import { PACKAGE_ROOT } from '../version.js';
 
+/** Where the addon sits inside the package (the system service checks it is root's). */
+export const ADDON_PATH_IN_PACKAGE = join('build', 'Release', 'smc.node');
 // At the package root whether this runs as TypeScript (tests), compiled (dist/agent/) or bundled
 // (dist/macos-agent.js).
-export const ADDON_PATH = join(PACKAGE_ROOT, 'build', 'Release', 'smc.node');
+export const ADDON_PATH = join(PACKAGE_ROOT, ADDON_PATH_IN_PACKAGE);
 
 /** Where the sources that use the addon take it from. */
 export interface NativeAddonOptions {

@@ -21,6 +21,9 @@ export const LAUNCHD_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
 /** In user mode powermetrics cannot run (it needs root), so the job turns it off explicitly. */
 export const USER_MODE_ARGS = ['--set', 'sources.powermetrics.enabled=false'] as const;
 
+/** The system service runs as its role account and starts powermetrics through its sudoers drop-in. */
+export const SYSTEM_MODE_ARGS = ['--set', 'sources.powermetrics.sudo=true'] as const;
+
 /**
  * V8 flags for the long-running daemon, each measured on the benchmark's 1,000-cycle run (see
  * bench/README.md). Left to its defaults on a machine with plenty of RAM, V8 grows the young
@@ -48,8 +51,10 @@ export function launchdJob(layout: ServiceLayout): Record<string, PlistValue> {
       layout.cliScript,
       '--config',
       layout.configFile,
-      ...(layout.mode === 'user' ? USER_MODE_ARGS : []),
+      ...(layout.mode === 'user' ? USER_MODE_ARGS : SYSTEM_MODE_ARGS),
     ],
+    // launchd starts the system job as this account; only powermetrics, through sudo, runs as root.
+    ...(layout.account !== undefined ? { UserName: layout.account, GroupName: layout.account } : {}),
     RunAtLoad: true,
     // Restart after every exit, clean or not: the agent exits only on a signal or a crash, and
     // an exit 0 after a SIGTERM that launchd did not send (newsyslog rotating the logs, a manual
@@ -98,7 +103,7 @@ export function newsyslogEntry(layout: ServiceLayout): string {
     }
   }
   const line = (file: string): string =>
-    [file, 'root:wheel', '640', String(LOG_ROTATION.keep), String(LOG_ROTATION.sizeKiB), '*', 'J', pidFile, '15'].join('\t');
+    [file, `${layout.account ?? 'root'}:${layout.account ?? 'wheel'}`, '640', String(LOG_ROTATION.keep), String(LOG_ROTATION.sizeKiB), '*', 'J', pidFile, '15'].join('\t');
   return [
     `# ${SERVICE_NAME} logs, written by \`macos-agent service install --system\`; removed by \`service uninstall\`.`,
     `# Rotated at ${LOG_ROTATION.sizeKiB / 1024} MiB, ${LOG_ROTATION.keep} bzip2-compressed files kept (J); SIGTERM to the agent after a rotation (it restarts on fresh files).`,

@@ -21,6 +21,8 @@ import { RejectedInput } from './rejected-input.js';
 
 const COMMAND = 'powermetrics';
 const SOURCE = 'powermetrics';
+/** The path sudo is given, and the one the sudoers drop-in names: sudo matches commands by path. */
+export const POWERMETRICS_PATH = '/usr/bin/powermetrics';
 
 export interface PowermetricsTiming {
   /** Delay before the first restart after the child exits; doubles per consecutive failure. */
@@ -101,12 +103,36 @@ export function powermetricsArgs(samplers: readonly string[], intervalMs: number
   return ['--samplers', samplers.join(','), '-i', String(intervalMs), ...(count !== undefined ? ['-n', String(count)] : []), '-f', 'plist'];
 }
 
+/**
+ * The argument lists the daemon starts powermetrics with, in order: a short first sample (when the
+ * interval is longer than it), then the long-lived child. The sudoers drop-in allows exactly these.
+ */
+export function daemonPowermetricsArgs(samplers: readonly string[], intervalMs: number, firstSampleMs = DEFAULT_TIMING.firstSampleMs): string[][] {
+  const steady = powermetricsArgs(samplers, intervalMs);
+  return intervalMs > firstSampleMs ? [powermetricsArgs(samplers, firstSampleMs, 1), steady] : [steady];
+}
+
+/** The samplers and interval the daemon runs powermetrics with, from its config, on this Mac. */
+export function configuredDaemonPowermetricsArgs(powermetrics: { samplers: readonly string[]; interval: number }): string[][] {
+  return daemonPowermetricsArgs(samplersFor(powermetrics.samplers, isIntelMac()), powermetrics.interval);
+}
+
 function missingError(): SourceError {
   return new SourceError(SOURCE, 'missing', `powermetrics not found on PATH — it ships with macOS (/usr/bin/powermetrics); on another system ${DISABLE_HINT}`);
 }
 
 function refusesWithoutRoot(stderr: string): boolean {
   return /superuser|must be run as root|requires root/i.test(stderr);
+}
+
+/** `sudo -n` says why it refused on stderr, each line starting `sudo: `. */
+function sudoRefusal(stderr: string): string | undefined {
+  return stderr.split('\n').find((line) => line.startsWith('sudo: '))?.trim();
+}
+
+function sudoRefusedError(how: string, refusal: string): SourceError {
+  return new SourceError(SOURCE, 'permission',
+    `sudo refused to start powermetrics (${how}): "${refusal}" — /etc/sudoers.d/macos-agent allows only the command lines written from the config at install time; after changing sources.powermetrics (samplers, interval) run: sudo macos-agent service install --system`);
 }
 
 function permissionError(how: string, stderrLine: string): SourceError {
@@ -299,15 +325,17 @@ export class PowermetricsSource implements Source {
   #spawn(): void {
     // Samples of the short child and of the long-lived one that follows it cover consecutive
     // windows, so the energy totals count each moment once.
-    const firstSample = !this.#firstSampleTaken && this.#intervalMs > this.#timing.firstSampleMs;
+    const commandLines = daemonPowermetricsArgs(this.#samplers, this.#intervalMs, this.#timing.firstSampleMs);
+    const firstSample = !this.#firstSampleTaken && commandLines.length > 1;
     this.#firstSampleTaken = true;
-    const args = firstSample
-      ? powermetricsArgs(this.#samplers, this.#timing.firstSampleMs, 1)
-      : powermetricsArgs(this.#samplers, this.#intervalMs);
+    const args = firstSample ? commandLines[0]! : commandLines.at(-1)!;
     this.#splitter.reset();
     this.#stderr = '';
     this.#endReason = undefined;
-    const child = spawnChild(COMMAND, args, { killGraceMs: this.#timing.killGraceMs });
+    // Through sudo, signals still reach powermetrics: sudo relays SIGTERM, SIGINT and SIGHUP to it.
+    const child = this.#ctx.config.sources.powermetrics.sudo
+      ? spawnChild('sudo', ['-n', POWERMETRICS_PATH, ...args], { killGraceMs: this.#timing.killGraceMs })
+      : spawnChild(COMMAND, args, { killGraceMs: this.#timing.killGraceMs });
     this.#child = child;
     this.#firstSampleChild = firstSample ? child : undefined;
     this.#lastDocumentAt = Date.now();
@@ -387,6 +415,8 @@ export class PowermetricsSource implements Source {
     }
     const stderr = firstLine(this.#stderr);
     const how = exit.exitCode !== null ? `exited (code ${exit.exitCode})` : `was killed (${exit.signal ?? 'unknown signal'})`;
+    const refusal = this.#ctx.config.sources.powermetrics.sudo ? sudoRefusal(this.#stderr) : undefined;
+    if (refusal !== undefined) return sudoRefusedError(how, refusal);
     if (refusesWithoutRoot(this.#stderr)) return permissionError(how, stderr);
     if (reason === 'hang') {
       return new SourceError(SOURCE, 'timeout', `powermetrics sent no sample for ${HANG_INTERVALS} intervals (${HANG_INTERVALS * this.#intervalMs} ms) and was killed`);

@@ -19,9 +19,9 @@ export interface CliResult {
  * (pass a PATH from makeFakeBin to put fake commands first). MACOS_AGENT_CONFIG points nowhere by
  * default so a config file on the machine never leaks into a test.
  */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<CliResult> {
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000, cli = CLI): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], {
+    execFile(process.execPath, [cli, ...args], {
       env: { PATH: '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', MACOS_AGENT_STATE_DIR: '/tmp/macos-agent-test-state', ...env },
       timeout: timeoutMs,
       maxBuffer: 64 * 1024 * 1024,
