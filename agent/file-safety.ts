@@ -38,7 +38,7 @@ export function assertSafeFile(path: string, opts: SafeFileOptions): void {
     throw new UnsafeFileError(`${opts.what} ${path} is writable by group or others (mode ${mode}): the system service refuses it — run: sudo chmod go-w '${path}'`);
   }
   if (opts.secret === true && (st.mode & 0o004) !== 0) {
-    throw new UnsafeFileError(`${opts.what} ${path} holds secrets but is readable by everyone (mode ${mode}) — run: sudo chmod o-r '${path}'`);
+    throw new UnsafeFileError(`${opts.what} ${path} holds secrets but is readable by everyone (mode ${mode}) — let only root and the service's account read it: sudo chown root:${ROLE_ACCOUNT} '${path}' && sudo chmod 640 '${path}'`);
   }
 }
 
