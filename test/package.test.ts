@@ -7,14 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../agent/version.js';
 import { REPO } from './helpers/cli.js';
 import { startLocalRegistry, type LocalRegistry } from './helpers/local-registry.js';
+import { USER_PATH } from './helpers/user-path.js';
 
 const run = promisify(execFile);
-
-/**
- * The PATH a user's own shell has: without the node_modules/.bin folders npm scripts put first, so
- * npm runs under the Node that ran `npm install` (whose headers node-gyp already has).
- */
-const USER_PATH = (process.env['PATH'] ?? '').split(delimiter).filter((dir) => !dir.endsWith(join('node_modules', '.bin'))).join(delimiter);
 
 function npm(args: readonly string[], cwd: string, timeout = 120_000): Promise<{ stdout: string; stderr: string }> {
   return run('npm', [...args], { cwd, timeout, maxBuffer: 16 * 1024 * 1024, env: { PATH: USER_PATH, HOME: process.env['HOME'] ?? tmpdir() } });
