@@ -1,65 +1,35 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { buildAlertRules } from '../agent/collector/alerts.js';
 import { metricNamesInPromql } from '../agent/collector/promql-names.js';
-import { emittedPrometheusNames } from '../agent/collector/prometheus-names.js';
-import { toYaml } from '../agent/commands/collector-config.js';
+import { emittedPrometheusNames, HOST_LABEL, prometheusLabelName, prometheusMetricName } from '../agent/collector/prometheus-names.js';
+import { ALL_METRICS } from '../agent/metrics/catalog.js';
+import { REPO } from './helpers/cli.js';
+import { parsePromql } from './helpers/promql.js';
 
 const rules = buildAlertRules().groups.flatMap((g) => g.rules);
 
-function promtool(): string {
-  const found = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).stdout.trim();
-  if (found === '') {
-    throw new Error('promtool is not installed: install Debian\'s prometheus package (apt-get install -y --no-install-recommends prometheus), as .ci/run does');
-  }
-  return found;
+interface PromtoolTests {
+  rule_files: string[];
+  tests: {
+    name: string;
+    input_series: { series: string; values: string }[];
+    alert_rule_test: { eval_time: string; alertname: string; exp_alerts: { exp_labels: Record<string, string> }[] }[];
+  }[];
 }
 
-describe('Prometheus alert rules', () => {
-  it('pass promtool check rules', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'macos-agent-rules-')), 'rules.yaml');
-    writeFileSync(file, toYaml(buildAlertRules(), ' test'));
-    const output = execFileSync(promtool(), ['check', 'rules', file], { encoding: 'utf8' });
-    expect(output).toContain(`SUCCESS: ${rules.length} rules found`);
-  });
+/** The unit tests `npm run check` gives `promtool test rules`. */
+const promtoolTests = parse(readFileSync(join(REPO, 'test', 'promtool', 'macos-agent-alerts.test.yaml'), 'utf8')) as PromtoolTests;
 
-  it('select what they mean on recorded series (promtool test rules)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'macos-agent-rules-'));
-    writeFileSync(join(dir, 'rules.yaml'), toYaml(buildAlertRules(), ' test'));
-    const expr = (alert: string): string => rules.find((r) => r.alert === alert)!.expr;
-    const tests = {
-      rule_files: ['rules.yaml'],
-      evaluation_interval: '1m',
-      tests: [{
-        interval: '1m',
-        input_series: [
-          // mac-1 reports all along; mac-2 stops after 20 minutes.
-          { series: 'macos_agent_source_up_ratio{host_name="mac-1", macos_agent_source="smc"}', values: '1x40' },
-          { series: 'macos_agent_source_up_ratio{host_name="mac-1", macos_agent_source="powermetrics"}', values: '0x40' },
-          { series: 'macos_agent_source_up_ratio{host_name="mac-2", macos_agent_source="smc"}', values: '1x20' },
-          { series: 'macos_thermal_pressure_ratio{host_name="mac-1"}', values: '2x40' },
-          { series: 'macos_thermal_pressure_ratio{host_name="mac-2"}', values: '1x40' },
-          { series: 'macos_temperature_max_celsius{host_name="mac-1", macos_sensor_group="gpu"}', values: '97x40' },
-          { series: 'macos_temperature_max_celsius{host_name="mac-1", macos_sensor_group="battery"}', values: '99x40' },
-          { series: 'macos_agent_export_queue_size{host_name="mac-1"}', values: '0+2x40' },
-          { series: 'macos_agent_export_queue_size{host_name="mac-2"}', values: '50x40' },
-        ],
-        promql_expr_test: [
-          { expr: expr('MacAgentStoppedReporting'), eval_time: '35m', exp_samples: [{ labels: '{host_name="mac-2"}', value: 1 }] },
-          { expr: expr('MacThermalPressureHeavy'), eval_time: '30m', exp_samples: [{ labels: '{host_name="mac-1"}', value: 2 }] },
-          { expr: expr('MacTemperatureNearLimit'), eval_time: '30m', exp_samples: [{ labels: '{host_name="mac-1", macos_sensor_group="gpu"}', value: 97 }] },
-          { expr: expr('MacAgentSourceDown'), eval_time: '30m', exp_samples: [{ labels: '{host_name="mac-1", macos_agent_source="powermetrics"}', value: 0 }] },
-          { expr: `count(${expr('MacAgentExportQueueGrowing')}) by (host_name)`, eval_time: '30m', exp_samples: [{ labels: '{host_name="mac-1"}', value: 1 }] },
-        ],
-      }],
-    };
-    writeFileSync(join(dir, 'tests.yaml'), toYaml(tests, ' test'));
-    const run = spawnSync(promtool(), ['test', 'rules', join(dir, 'tests.yaml')], { encoding: 'utf8' });
-    expect(`${run.stdout}${run.stderr}`).toContain('SUCCESS');
-    expect(run.status).toBe(0);
+describe('Prometheus alert rules', () => {
+  it('parse with the official PromQL grammar, selecting the metrics the generator checked', () => {
+    for (const rule of rules) {
+      const parsed = parsePromql(rule.expr);
+      expect(parsed.errors, rule.alert).toEqual([]);
+      expect([...parsed.metricNames].sort(), rule.alert).toEqual(metricNamesInPromql(rule.expr).sort());
+    }
   });
 
   it('name only metrics the agent emits', () => {
@@ -83,6 +53,57 @@ describe('Prometheus alert rules', () => {
     for (const rule of rules) {
       expect(rule.for, rule.alert).toMatch(/^\d+m$/);
       expect(rule.annotations.summary, rule.alert).not.toBe('');
+    }
+  });
+});
+
+describe('parsePromql (the PromQL grammar the tests check expressions with)', () => {
+  it('finds syntax errors', () => {
+    expect(parsePromql('max by (host_name) (x_ratio').errors).not.toEqual([]);
+    expect(parsePromql('x_ratio{a=}').errors).not.toEqual([]);
+    expect(parsePromql('rate(x_total[$__rate_interval])').errors).not.toEqual([]);
+    expect(parsePromql('deriv(q_size[15m]) > 0 and q_size > 10').errors).toEqual([]);
+  });
+
+  it('reads the metric and label names of each selector', () => {
+    expect(parsePromql('sum by (h) (rate(a_total{b="1", c=~"x|y"}[5m])) / b_ratio').selectors).toEqual([
+      { metric: 'a_total', labels: ['b', 'c'] }, { metric: 'b_ratio', labels: [] },
+    ]);
+  });
+});
+
+describe('the promtool unit tests of the alert rules (test/promtool/, run by npm run check)', () => {
+  const cases = promtoolTests.tests.flatMap((t) => t.alert_rule_test);
+
+  it('test the rules file collector-config --alerts writes', () => {
+    expect(promtoolTests.rule_files).toEqual(['macos-agent-alerts.yaml']);
+  });
+
+  it('show every rule firing on a sick Mac and silent on a healthy one', () => {
+    for (const rule of rules) {
+      const ofRule = cases.filter((c) => c.alertname === rule.alert);
+      expect(ofRule.some((c) => c.exp_alerts.length > 0), `${rule.alert} fires`).toBe(true);
+      expect(ofRule.some((c) => c.exp_alerts.length === 0), `${rule.alert} stays silent`).toBe(true);
+    }
+    expect(new Set(cases.map((c) => c.alertname))).toEqual(new Set(rules.map((r) => r.alert)));
+    for (const alert of cases.flatMap((c) => c.exp_alerts)) expect([undefined, 'sick-mac']).toContain(alert.exp_labels[HOST_LABEL]);
+    for (const test of promtoolTests.tests) {
+      const hosts = new Set(test.input_series.flatMap((s) => /host_name="([^"]*)"/.exec(s.series)?.[1] ?? []));
+      if (hosts.has('sick-mac')) expect(hosts, test.name).toContain('healthy-mac');
+    }
+  });
+
+  it('name their series as the gateway\'s Prometheus exporter names the agent\'s metrics and attributes', () => {
+    const prometheusOwn = new Set(['up']);
+    for (const { series } of promtoolTests.tests.flatMap((t) => t.input_series)) {
+      const parsed = parsePromql(series);
+      expect(parsed.errors, series).toEqual([]);
+      const [selector] = parsed.selectors;
+      if (prometheusOwn.has(selector!.metric)) continue;
+      const spec = ALL_METRICS.find((m) => prometheusMetricName(m) === selector!.metric);
+      expect(spec, `${series} is a catalog metric`).toBeDefined();
+      const labels = ['job', HOST_LABEL, ...spec!.attributes.map(prometheusLabelName)];
+      for (const label of selector!.labels) expect(labels, series).toContain(label);
     }
   });
 });

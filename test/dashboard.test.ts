@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildDashboard, HOST_VARIABLE_QUERY, type DashboardPanel } from '../agent/collector/dashboard.js';
 import { assertKnownMetrics, metricNamesInPromql } from '../agent/collector/promql-names.js';
 import { emittedPrometheusNames, HOST_LABEL } from '../agent/collector/prometheus-names.js';
+import { parsePromql } from './helpers/promql.js';
 
 /** The dashboard as Grafana would import it: printed JSON, parsed back. */
 const dashboard = JSON.parse(JSON.stringify(buildDashboard(), null, 2)) as {
@@ -48,6 +49,17 @@ describe('Grafana dashboard', () => {
         const names = metricNamesInPromql(target.expr);
         expect(names.length, `panel "${panel.title}" selects a metric`).toBeGreaterThan(0);
         for (const name of names) expect(known.has(name), `panel "${panel.title}" names ${name}`).toBe(true);
+      }
+    }
+  });
+
+  it('sends Prometheus only queries its PromQL grammar parses, once Grafana has put in its interval', () => {
+    for (const panel of graphs) {
+      for (const target of panel.targets!) {
+        const asSent = target.expr.replaceAll('$__rate_interval', '1m');
+        const parsed = parsePromql(asSent);
+        expect(parsed.errors, `panel "${panel.title}": ${asSent}`).toEqual([]);
+        expect([...parsed.metricNames].sort(), `panel "${panel.title}"`).toEqual(metricNamesInPromql(target.expr).sort());
       }
     }
   });

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { parse } from 'plist';
 import { describe, expect, it } from 'vitest';
@@ -24,13 +23,15 @@ function exampleLayout(mode: ServiceMode) {
   });
 }
 
-function roundTripWithPlistutil(xml: string): unknown {
-  const dir = mkdtempSync(join(tmpdir(), 'macos-agent-plist-'));
-  writeFileSync(join(dir, 'job.plist'), xml);
-  // XML -> binary -> XML through libplist, Apple's format as another implementation reads it.
-  execFileSync('plistutil', ['-i', join(dir, 'job.plist'), '-o', join(dir, 'job.bplist'), '-f', 'bin']);
-  execFileSync('plistutil', ['-i', join(dir, 'job.bplist'), '-o', join(dir, 'back.plist'), '-f', 'xml']);
-  return parse(readFileSync(join(dir, 'back.plist'), 'utf8'));
+/** XML -> binary -> XML through Python's plistlib: Apple's format as an independent implementation reads and writes it. */
+const PLISTLIB_ROUND_TRIP = [
+  'import plistlib, sys',
+  'binary = plistlib.dumps(plistlib.loads(sys.stdin.buffer.read()), fmt=plistlib.FMT_BINARY)',
+  'sys.stdout.buffer.write(plistlib.dumps(plistlib.loads(binary), fmt=plistlib.FMT_XML))',
+].join('\n');
+
+function roundTripWithPlistlib(xml: string): unknown {
+  return parse(execFileSync('python3', ['-c', PLISTLIB_ROUND_TRIP], { input: xml, encoding: 'utf8' }));
 }
 
 describe('the launchd plist', () => {
@@ -94,9 +95,9 @@ describe('the launchd plist', () => {
     }
   });
 
-  it.each(['system', 'user'] as const)('survives a round trip through libplist (plistutil) in %s mode', (mode) => {
+  it.each(['system', 'user'] as const)('survives a round trip through binary with Python\'s plistlib in %s mode', (mode) => {
     const layout = exampleLayout(mode);
-    expect(roundTripWithPlistutil(renderLaunchdPlist(layout))).toEqual(launchdJob(layout));
+    expect(roundTripWithPlistlib(renderLaunchdPlist(layout))).toEqual(launchdJob(layout));
   });
 
   it.each(['system', 'user'] as const)('matches launchd/examples/ in %s mode', (mode) => {

@@ -60,6 +60,8 @@ export async function buildTestAddon(variant: AddonVariant): Promise<string> {
     '-shared', '-fPIC', '-O1', '-std=c++17', '-fno-exceptions', '-Wall', '-Wextra', '-Werror',
     '-DNAPI_VERSION=8', '-DNODE_ADDON_API_DISABLE_CPP_EXCEPTIONS',
     `-I${addonApi}`, `-I${nodeHeaders()}`, `-I${join(REPO, 'test', 'native')}`,
+    // macOS's linker refuses the N-API symbols a .node file leaves for Node to provide unless told to.
+    ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : []),
     ...sources.map((s) => join(REPO, s)), '-o', out,
   ], { cwd: REPO });
   return out;
