@@ -59,8 +59,10 @@ export function uuidV5(name: string, namespace: string = SERVICE_INSTANCE_NAMESP
 export function parseSwVers(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*([A-Za-z]+):\s*(.*?)\s*$/.exec(line);
-    if (m && m[2] !== '') out.set(m[1]!, m[2]!);
+    const colon = line.indexOf(':');
+    const name = line.slice(0, Math.max(colon, 0)).trimStart();
+    const value = line.slice(colon + 1).trim();
+    if (colon !== -1 && /^[A-Za-z]+$/.test(name) && value !== '') out.set(name, value);
   }
   return out;
 }

@@ -35,7 +35,9 @@ export interface SwapUsage {
 }
 
 const MiB = 1024 * 1024;
-const SWAP = /^total = (\d+(?:\.\d+)?)M\s+used = (\d+(?:\.\d+)?)M\s+free = (\d+(?:\.\d+)?)M\s*(\(encrypted\))?\s*$/;
+// Matched on trimmed text, so the optional `(encrypted)` is the only thing after the last `M`:
+// two optional runs of spaces around it let a hostile value split its spaces every way.
+const SWAP = /^total = (\d+(?:\.\d+)?)M\s+used = (\d+(?:\.\d+)?)M\s+free = (\d+(?:\.\d+)?)M(\s+\(encrypted\))?$/;
 
 /**
  * `total = 2048.00M  used = 1024.00M  free = 1024.00M  (encrypted)` (sysctl prints MiB with two
