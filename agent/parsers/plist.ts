@@ -254,7 +254,8 @@ class Scanner {
       case 'real': {
         const raw = this.scalarText(name, start, selfClosing);
         if (isPlainNumber(raw, true) || REAL.test(raw.trim())) return Number(raw);
-        const special = NON_FINITE[raw.trim().toLowerCase()];
+        const word = raw.trim().toLowerCase();
+        const special = Object.hasOwn(NON_FINITE, word) ? NON_FINITE[word] : undefined;
         if (special === undefined) this.fail(`<real> holds ${quote(raw)}, not a number`, start);
         return special;
       }

@@ -9,12 +9,17 @@ const LINE = /^([A-Za-z0-9_%.-]+):(?: (.*))?$/;
 
 /**
  * `name: value` lines to a map (values as printed, trailing whitespace removed). Blank lines are
- * skipped; a shell prompt or echoed command (`➜  ~ sysctl vm`) and any other line that is not
- * `name: value` are passed to `onMalformed` and skipped. A name seen twice keeps its last value.
+ * skipped; a shell prompt or echoed command (`➜  ~ sysctl vm`), any other line that is not
+ * `name: value`, and a last line with no newline after it (cut short) are passed to `onMalformed`
+ * and skipped. A name seen twice keeps its last value.
  */
 export function parseSysctl(text: string, onMalformed?: (bad: SysctlMalformedLine) => void): Map<string, string> {
   const values = new Map<string, string>();
-  for (const raw of text.split(/\r?\n/)) {
+  const lines = text.split(/\r?\n/);
+  // sysctl ends every line with a newline; text after the last one was cut, maybe inside a number.
+  const unterminated = lines.pop()!.trimEnd();
+  if (unterminated !== '') onMalformed?.({ line: unterminated, reason: 'the output ends inside this line (no newline after it): it was cut short, so its value may be too' });
+  for (const raw of lines) {
     const line = raw.trimEnd();
     if (line === '') continue;
     const m = LINE.exec(line);

@@ -245,7 +245,7 @@ function parseSnapshot(lines: readonly string[], pageSize: number, malformed: Vm
       malformed.push({ line, reason: value });
       continue;
     }
-    const field = SNAPSHOT_LABELS[label];
+    const field = Object.hasOwn(SNAPSHOT_LABELS, label) ? SNAPSHOT_LABELS[label] : undefined;
     if (field === undefined) {
       unknown.set(label, value);
     } else if (fields[field] !== undefined) {
@@ -322,7 +322,7 @@ function parseStream(lines: readonly string[], pageSize: number, malformed: VmSt
   const unknown = new Map<string, number>();
   const truncated = new Set<VmStatField>();
   for (const [column, value] of totals) {
-    const field = STREAM_COLUMNS[column];
+    const field = Object.hasOwn(STREAM_COLUMNS, column) ? STREAM_COLUMNS[column] : undefined;
     if (field === undefined) {
       unknown.set(column, value);
       continue;
