@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { constants, readFileSync, statSync, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 
 export class UnsafeFileError extends Error {
   constructor(message: string) {
@@ -44,4 +45,64 @@ export function assertSafeFile(path: string, opts: SafeFileOptions): void {
 export function readSafeFile(path: string, opts: SafeFileOptions): Buffer {
   assertSafeFile(path, opts);
   return readFileSync(path);
+}
+
+export class UnreadableFileError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UnreadableFileError';
+  }
+}
+
+export interface RegularFileOptions {
+  /** What the file is, for the error message (e.g. "replay file"). */
+  readonly what: string;
+  /** A larger file is refused, never read in part. */
+  readonly maxBytes: number;
+  /** When set, the file must also belong to this uid (a spool file: the agent's own). */
+  readonly ownerUid?: number;
+}
+
+/**
+ * Reads a regular file of bounded size without following a symlink at its last component and
+ * without blocking on a FIFO or a device (O_NONBLOCK: a FIFO opens at once and is then refused by
+ * fstat). ENOENT passes through as is, so callers can tell "absent" from "refused".
+ */
+export async function readRegularFile(path: string, opts: RegularFileOptions): Promise<Buffer> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'EMLINK') throw new UnreadableFileError(`${opts.what} ${path} is a symbolic link: refused (links are never followed) — put the file itself there`, { cause: error });
+    throw error;
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new UnreadableFileError(`${opts.what} ${path} is not a regular file (${fileKind(st)}): refused`);
+    if (opts.ownerUid !== undefined && st.uid !== opts.ownerUid) {
+      throw new UnreadableFileError(`${opts.what} ${path} belongs to uid ${st.uid}, not to the agent (uid ${opts.ownerUid}): refused`);
+    }
+    if (st.size > opts.maxBytes) throw new UnreadableFileError(`${opts.what} ${path} is ${st.size} bytes, more than the ${opts.maxBytes} bytes allowed: refused`);
+    // One byte more than fstat said: a file that grows while it is read is seen, never read unbounded.
+    const buffer = Buffer.alloc(st.size + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > st.size) throw new UnreadableFileError(`${opts.what} ${path} grew while it was read: refused`);
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+function fileKind(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a file';
 }

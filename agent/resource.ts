@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { hostname, arch, cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { parseSysctl } from './parsers/sysctl.js';
+import { readRegularFile } from './file-safety.js';
 import { runFile } from './sources/child-process.js';
+import { MAX_REPLAY_FILE_BYTES } from './sources/run-command.js';
 import type { Attributes } from './metrics/catalog.js';
 import type { AgentConfig } from './config.js';
 import { VERSION } from './version.js';
@@ -98,7 +99,8 @@ export interface DetectResourceOptions {
  */
 export async function detectResource(opts: DetectResourceOptions): Promise<Attributes> {
   const timeoutMs = opts.timeoutMs ?? 1000;
-  const fromReplay = (file: string): Promise<string> => readFile(join(opts.replayDir!, file), 'utf8');
+  const fromReplay = async (file: string): Promise<string> =>
+    (await readRegularFile(join(opts.replayDir!, file), { what: 'replay file', maxBytes: MAX_REPLAY_FILE_BYTES })).toString('utf8');
   const settle = async (what: string, p: Promise<string>): Promise<string | undefined> => {
     try {
       return await p;
