@@ -16,6 +16,8 @@ export interface AgentConfig {
   /** Collection and export interval (ms). */
   interval: number;
   log_level: LogLevel;
+  /** The daemon appends its log here instead of stdout, and reopens it on SIGHUP ('' = stdout). */
+  log_file: string;
   /** Where the export spool and other state live. */
   state_dir: string;
   /** The daemon writes its pid here while it runs (newsyslog signals it after rotating the logs). */
@@ -106,6 +108,7 @@ export const POWERMETRICS_SAMPLERS = [
 export const SETTINGS: readonly Setting[] = [
   { key: 'interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: '10s', env: ['OTEL_METRIC_EXPORT_INTERVAL'] },
   { key: 'log_level', type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info' },
+  { key: 'log_file', type: { kind: 'path' }, default: '' },
   { key: 'state_dir', type: { kind: 'path' }, default: () => defaultStateDir() },
   { key: 'pid_file', type: { kind: 'path' }, default: '' },
   { key: 'sources.powermetrics.enabled', type: { kind: 'boolean' }, default: 'true' },

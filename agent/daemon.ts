@@ -2,14 +2,14 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
-import type { AgentConfig } from './config.js';
+import { ConfigError, type AgentConfig } from './config.js';
 import { Collection } from './collection.js';
 import { CycleReader, encodeBatch, keepObservedSeries } from './export/batch.js';
 import { createOtlpSender, loadExporterSettings } from './export/exporter.js';
 import { ExportPipeline } from './export/pipeline.js';
 import { ExportQueue } from './export/queue.js';
 import { Spool } from './export/spool.js';
-import { createLogger } from './log.js';
+import { createLogger, LogDestination } from './log.js';
 import { PointStore, registerInstruments } from './metrics/instruments.js';
 import { detectResource } from './resource.js';
 import { createSources } from './sources/registry.js';
@@ -42,14 +42,42 @@ function onSignals(log: Logger): Promise<NodeJS.Signals> {
   });
 }
 
+function openLogDestination(file: string): LogDestination {
+  if (file === '') return new LogDestination({ fd: 1 });
+  try {
+    return new LogDestination({ file });
+  } catch (error) {
+    throw new ConfigError(`log_file ${file} cannot be opened for appending (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}) — create its folder, or set log_file to a writable path that is not a symlink`);
+  }
+}
+
+/** SIGHUP reopens the log file (after newsyslog renamed it) and changes nothing else. */
+function reopenLogOnSighup(destination: LogDestination, log: Logger): void {
+  process.on('SIGHUP', () => {
+    if (destination.file === undefined) {
+      log.info({ signal: 'SIGHUP' }, 'SIGHUP received: the log goes to stdout, there is no log file to reopen');
+      return;
+    }
+    try {
+      destination.reopen();
+      log.info({ signal: 'SIGHUP', log_file: destination.file }, `SIGHUP received: reopened the log file ${destination.file}`);
+    } catch (error) {
+      log.error({ signal: 'SIGHUP', log_file: destination.file }, `SIGHUP received but the log file ${destination.file} could not be reopened (${(error as Error).message}); logging to the old file`);
+    }
+  });
+}
+
 /**
  * Runs every enabled source on the interval and exports each cycle over OTLP/gRPC until
  * SIGTERM/SIGINT; then collects once more, stops the children, flushes and exits 0 within 5 s.
+ * SIGHUP reopens the log file.
  * Throws ConfigError at start for a malformed endpoint or an unreadable headers or TLS file.
  */
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const { config } = opts;
-  const log = createLogger(config.log_level, 'stdout');
+  const destination = openLogDestination(config.log_file);
+  const log = createLogger(config.log_level, destination);
+  reopenLogOnSighup(destination, log);
   const settings = loadExporterSettings(config);
   const stopSignal = onSignals(log);
   const started = performance.now();
