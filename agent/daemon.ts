@@ -1,4 +1,5 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
@@ -9,6 +10,7 @@ import { createOtlpSender, loadExporterSettings } from './export/exporter.js';
 import { ExportPipeline } from './export/pipeline.js';
 import { ExportQueue } from './export/queue.js';
 import { Spool } from './export/spool.js';
+import { assertPrivateFolder, UnsafeFileError, writeFileNoFollowSync } from './file-safety.js';
 import { createLogger, LogDestination } from './log.js';
 import { PointStore, registerInstruments } from './metrics/instruments.js';
 import { detectResource } from './resource.js';
@@ -40,6 +42,25 @@ function onSignals(log: Logger): Promise<NodeJS.Signals> {
     process.on('SIGTERM', handler);
     process.on('SIGINT', handler);
   });
+}
+
+/**
+ * The folders the daemon writes into must be its own: a folder another account can write to lets
+ * it plant a link where the daemon writes, or a batch the daemon would send with its credentials.
+ */
+function assertPrivateFolders(config: AgentConfig): void {
+  const folders: [string, string][] = [
+    [config.state_dir, 'state_dir'],
+    [join(config.state_dir, 'spool'), 'spool folder'],
+    ...(config.pid_file !== '' ? [[dirname(config.pid_file), 'pid_file folder'] as [string, string]] : []),
+    ...(config.log_file !== '' ? [[dirname(config.log_file), 'log_file folder'] as [string, string]] : []),
+  ];
+  try {
+    for (const [path, what] of folders) assertPrivateFolder(path, what);
+  } catch (error) {
+    if (error instanceof UnsafeFileError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 function openLogDestination(file: string): LogDestination {
@@ -75,6 +96,7 @@ function reopenLogOnSighup(destination: LogDestination, log: Logger): void {
  */
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const { config } = opts;
+  assertPrivateFolders(config);
   const destination = openLogDestination(config.log_file);
   const log = createLogger(config.log_level, destination);
   reopenLogOnSighup(destination, log);
@@ -178,7 +200,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     startup_ms: Math.round(performance.now() - started),
     resource,
   }, 'macos-agent started');
-  if (config.pid_file !== '') writeFileSync(config.pid_file, `${process.pid}\n`);
+  if (config.pid_file !== '') writeFileNoFollowSync(config.pid_file, `${process.pid}\n`, 0o644);
 
   const signal = await stopSignal;
   const deadline = Date.now() + SHUTDOWN_BUDGET_MS;

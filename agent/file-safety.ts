@@ -1,5 +1,5 @@
-import { constants, readFileSync, statSync, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, lstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 
 export class UnsafeFileError extends Error {
   constructor(message: string) {
@@ -105,4 +105,65 @@ function fileKind(st: Stats): string {
   if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
   if (st.isSocket()) return 'a socket';
   return 'not a file';
+}
+
+/** The uid this process acts as: what owns the files it creates. */
+export function effectiveUid(): number {
+  return process.geteuid?.() ?? 0;
+}
+
+/**
+ * Refuses a folder the agent writes into (state_dir, the spool, the pid file's folder) that
+ * someone else could plant a link or a file in: it must be a real directory (not a symlink),
+ * owned by the agent's effective uid or root, and not writable by group or others. A folder that
+ * does not exist yet passes: the agent creates it private (mode 0700).
+ */
+export function assertPrivateFolder(path: string, what: string): void {
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new UnsafeFileError(`${what} ${path} cannot be checked: ${(error as Error).message}`);
+  }
+  const uid = effectiveUid();
+  const mode = (st.mode & 0o777).toString(8).padStart(3, '0');
+  if (st.isSymbolicLink()) throw new UnsafeFileError(`${what} ${path} is a symbolic link: the agent never writes through one — use the real folder's path`);
+  if (!st.isDirectory()) throw new UnsafeFileError(`${what} ${path} is not a folder`);
+  if (st.uid !== uid && st.uid !== 0) {
+    throw new UnsafeFileError(`${what} ${path} is owned by uid ${st.uid}, not by the agent's uid ${uid} or root: another account could plant files there — run: sudo chown ${uid} '${path}'`);
+  }
+  if ((st.mode & 0o022) !== 0) {
+    throw new UnsafeFileError(`${what} ${path} is writable by group or others (mode ${mode}): another account could plant files there — run: chmod go-w '${path}'`);
+  }
+}
+
+/**
+ * Writes a file whole without ever writing through a link: the content goes to `path.tmp`, created
+ * exclusively with O_NOFOLLOW (a stale or planted `.tmp`, link or not, is unlinked first, never
+ * followed), then renamed over `path` (rename replaces a link at `path`, never its target).
+ */
+export async function writeFileNoFollow(path: string, data: Uint8Array | string, mode: number): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await unlink(tmp).catch((error: NodeJS.ErrnoException) => { if (error.code !== 'ENOENT') throw error; });
+  const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  try {
+    await handle.writeFile(data);
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, path);
+}
+
+/** writeFileNoFollow, synchronously (the pid file, written once at start). */
+export function writeFileNoFollowSync(path: string, data: string, mode: number): void {
+  const tmp = `${path}.tmp`;
+  rmSync(tmp, { force: true });
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  try {
+    writeFileSync(fd, data);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
 }
