@@ -97,6 +97,10 @@ function reopenLogOnSighup(destination: LogDestination, log: Logger): void {
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const { config } = opts;
   assertPrivateFolders(config);
+  // At a file-size limit the kernel sends SIGXFSZ, whose default action ends the process; handled,
+  // the write fails with EFBIG instead, which the log destination survives. Node ignores it at
+  // start already; the handler keeps that true should a launcher or a Node release change it.
+  process.on('SIGXFSZ', () => {});
   const destination = openLogDestination(config.log_file);
   const log = createLogger(config.log_level, destination);
   reopenLogOnSighup(destination, log);
