@@ -118,7 +118,7 @@ export function effectiveUid(): number {
  * owned by the agent's effective uid or root, and not writable by group or others. A folder that
  * does not exist yet passes: the agent creates it private (mode 0700).
  */
-export function assertPrivateFolder(path: string, what: string): void {
+export function assertPrivateFolder(path: string, what: string, agentUid: number = effectiveUid()): void {
   let st: Stats;
   try {
     st = lstatSync(path);
@@ -126,7 +126,7 @@ export function assertPrivateFolder(path: string, what: string): void {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw new UnsafeFileError(`${what} ${path} cannot be checked: ${(error as Error).message}`);
   }
-  const uid = effectiveUid();
+  const uid = agentUid;
   const mode = (st.mode & 0o777).toString(8).padStart(3, '0');
   if (st.isSymbolicLink()) throw new UnsafeFileError(`${what} ${path} is a symbolic link: the agent never writes through one — use the real folder's path`);
   if (!st.isDirectory()) throw new UnsafeFileError(`${what} ${path} is not a folder`);

@@ -2,7 +2,7 @@
 // planted at the pid file, a spool file, a `.tmp` file or in a capture folder is replaced or
 // refused and its target left untouched; a folder others can write to is refused at start; a
 // gzip bomb or a link to /dev/zero in the spool is moved aside, read within a memory bound.
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
@@ -109,6 +109,17 @@ describe('folders the daemon writes into', () => {
     expect(() => assertPrivateFolder(join(dir, 'shared'), 'state_dir'))
       .toThrow(`state_dir ${join(dir, 'shared')} is writable by group or others (mode 777): another account could plant files there — run: chmod go-w '${join(dir, 'shared')}'`);
     expect(() => assertPrivateFolder(join(dir, 'link'), 'pid_file folder')).toThrow(/pid_file folder .* is a symbolic link: the agent never writes through one/);
+  });
+
+  it('refuses a folder that belongs to another account (neither the agent nor root)', () => {
+    const folder = join(dir, 'theirs');
+    mkdirSync(folder, { mode: 0o755 });
+    const uid = process.geteuid!();
+    // As root, the folder is given to another account; otherwise the agent is said to run as one.
+    if (uid === 0) chownSync(folder, 4242, 4242);
+    const agentUid = uid === 0 ? 0 : uid + 1;
+    expect(() => assertPrivateFolder(folder, 'state_dir', agentUid))
+      .toThrow(`state_dir ${folder} is owned by uid ${uid === 0 ? 4242 : uid}, not by the agent's uid ${agentUid} or root: another account could plant files there`);
   });
 
   it('stops the daemon at start with exit 2 when state_dir, the spool or the pid folder is writable by others', async () => {
