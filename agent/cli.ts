@@ -63,7 +63,7 @@ ${EXIT_CONFIG} invalid configuration or flags.`)
 
   program.command('capture')
     .description('run each command once and save its raw output in DIR: the bundle to attach to a bug report, and what --replay reads')
-    .argument('<dir>', 'folder to write the bundle into (created if needed)')
+    .argument('<dir>', 'new folder to write the bundle into (it must not exist; it is created)')
     .action(async (dir: string) => {
       const config = configFromOptions(program.opts<GlobalOptions>());
       const { runCapture } = await import('./commands/capture.js');

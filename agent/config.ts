@@ -16,6 +16,8 @@ export interface AgentConfig {
   /** Collection and export interval (ms). */
   interval: number;
   log_level: LogLevel;
+  /** The daemon appends its log here instead of stdout, and reopens it on SIGHUP ('' = stdout). */
+  log_file: string;
   /** Where the export spool and other state live. */
   state_dir: string;
   /** The daemon writes its pid here while it runs (newsyslog signals it after rotating the logs). */
@@ -111,6 +113,7 @@ export const POWERMETRICS_SAMPLERS = [
 export const SETTINGS: readonly Setting[] = [
   { key: 'interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: '10s', env: ['OTEL_METRIC_EXPORT_INTERVAL'] },
   { key: 'log_level', type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info' },
+  { key: 'log_file', type: { kind: 'path' }, default: '' },
   { key: 'state_dir', type: { kind: 'path' }, default: () => defaultStateDir() },
   { key: 'pid_file', type: { kind: 'path' }, default: '' },
   { key: 'sources.powermetrics.enabled', type: { kind: 'boolean' }, default: 'true' },
@@ -316,14 +319,14 @@ const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1000, mb: 1e6, gb: 1e9, k
 
 export function parseDuration(raw: unknown): number | undefined {
   if (typeof raw === 'number') return Number.isFinite(raw) && raw >= 0 ? raw : undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(String(raw));
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(String(raw).trim());
   if (!m) return undefined;
   return Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!);
 }
 
 export function parseSize(raw: unknown): number | undefined {
   if (typeof raw === 'number') return Number.isFinite(raw) && raw >= 0 ? raw : undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(String(raw));
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?$/i.exec(String(raw).trim());
   if (!m) return undefined;
   return Math.round(Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()]!);
 }

@@ -1,15 +1,17 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
-import type { AgentConfig } from './config.js';
+import { ConfigError, type AgentConfig } from './config.js';
 import { Collection } from './collection.js';
 import { CycleReader, encodeBatch, keepObservedSeries } from './export/batch.js';
 import { createOtlpSender, loadExporterSettings } from './export/exporter.js';
 import { ExportPipeline } from './export/pipeline.js';
 import { ExportQueue } from './export/queue.js';
 import { Spool } from './export/spool.js';
-import { createLogger } from './log.js';
+import { assertPrivateFolder, UnsafeFileError, writeFileNoFollowSync } from './file-safety.js';
+import { createLogger, LogDestination } from './log.js';
 import { PointStore, registerInstruments } from './metrics/instruments.js';
 import { detectResource } from './resource.js';
 import { createSources } from './sources/registry.js';
@@ -43,13 +45,65 @@ function onSignals(log: Logger): Promise<NodeJS.Signals> {
 }
 
 /**
+ * The folders the daemon writes into must be its own: a folder another account can write to lets
+ * it plant a link where the daemon writes, or a batch the daemon would send with its credentials.
+ */
+function assertPrivateFolders(config: AgentConfig): void {
+  const folders: [string, string][] = [
+    [config.state_dir, 'state_dir'],
+    [join(config.state_dir, 'spool'), 'spool folder'],
+    ...(config.pid_file !== '' ? [[dirname(config.pid_file), 'pid_file folder'] as [string, string]] : []),
+    ...(config.log_file !== '' ? [[dirname(config.log_file), 'log_file folder'] as [string, string]] : []),
+  ];
+  try {
+    for (const [path, what] of folders) assertPrivateFolder(path, what);
+  } catch (error) {
+    if (error instanceof UnsafeFileError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+function openLogDestination(file: string): LogDestination {
+  if (file === '') return new LogDestination({ fd: 1 });
+  try {
+    return new LogDestination({ file });
+  } catch (error) {
+    throw new ConfigError(`log_file ${file} cannot be opened for appending (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}) — create its folder, or set log_file to a writable path that is not a symlink`);
+  }
+}
+
+/** SIGHUP reopens the log file (after newsyslog renamed it) and changes nothing else. */
+function reopenLogOnSighup(destination: LogDestination, log: Logger): void {
+  process.on('SIGHUP', () => {
+    if (destination.file === undefined) {
+      log.info({ signal: 'SIGHUP' }, 'SIGHUP received: the log goes to stdout, there is no log file to reopen');
+      return;
+    }
+    try {
+      destination.reopen();
+      log.info({ signal: 'SIGHUP', log_file: destination.file }, `SIGHUP received: reopened the log file ${destination.file}`);
+    } catch (error) {
+      log.error({ signal: 'SIGHUP', log_file: destination.file }, `SIGHUP received but the log file ${destination.file} could not be reopened (${(error as Error).message}); logging to the old file`);
+    }
+  });
+}
+
+/**
  * Runs every enabled source on the interval and exports each cycle over OTLP/gRPC until
  * SIGTERM/SIGINT; then collects once more, stops the children, flushes and exits 0 within 5 s.
+ * SIGHUP reopens the log file.
  * Throws ConfigError at start for a malformed endpoint or an unreadable headers or TLS file.
  */
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const { config } = opts;
-  const log = createLogger(config.log_level, 'stdout');
+  assertPrivateFolders(config);
+  // At a file-size limit the kernel sends SIGXFSZ, whose default action ends the process; handled,
+  // the write fails with EFBIG instead, which the log destination survives. Node ignores it at
+  // start already; the handler keeps that true should a launcher or a Node release change it.
+  process.on('SIGXFSZ', () => {});
+  const destination = openLogDestination(config.log_file);
+  const log = createLogger(config.log_level, destination);
+  reopenLogOnSighup(destination, log);
   const settings = loadExporterSettings(config);
   const stopSignal = onSignals(log);
   const started = performance.now();
@@ -150,7 +204,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     startup_ms: Math.round(performance.now() - started),
     resource,
   }, 'macos-agent started');
-  if (config.pid_file !== '') writeFileSync(config.pid_file, `${process.pid}\n`);
+  if (config.pid_file !== '') writeFileNoFollowSync(config.pid_file, `${process.pid}\n`, 0o644);
 
   const signal = await stopSignal;
   const deadline = Date.now() + SHUTDOWN_BUDGET_MS;

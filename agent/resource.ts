@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { hostname, arch, cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { parseSysctl } from './parsers/sysctl.js';
+import { readRegularFile } from './file-safety.js';
 import { runFile } from './sources/child-process.js';
+import { MAX_REPLAY_FILE_BYTES } from './sources/run-command.js';
 import type { Attributes } from './metrics/catalog.js';
 import type { AgentConfig } from './config.js';
 import { VERSION } from './version.js';
@@ -59,8 +60,10 @@ export function uuidV5(name: string, namespace: string = SERVICE_INSTANCE_NAMESP
 export function parseSwVers(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*([A-Za-z]+):\s*(.*?)\s*$/.exec(line);
-    if (m && m[2] !== '') out.set(m[1]!, m[2]!);
+    const colon = line.indexOf(':');
+    const name = line.slice(0, Math.max(colon, 0)).trimStart();
+    const value = line.slice(colon + 1).trim();
+    if (colon !== -1 && /^[A-Za-z]+$/.test(name) && value !== '') out.set(name, value);
   }
   return out;
 }
@@ -96,7 +99,8 @@ export interface DetectResourceOptions {
  */
 export async function detectResource(opts: DetectResourceOptions): Promise<Attributes> {
   const timeoutMs = opts.timeoutMs ?? 1000;
-  const fromReplay = (file: string): Promise<string> => readFile(join(opts.replayDir!, file), 'utf8');
+  const fromReplay = async (file: string): Promise<string> =>
+    (await readRegularFile(join(opts.replayDir!, file), { what: 'replay file', maxBytes: MAX_REPLAY_FILE_BYTES })).toString('utf8');
   const settle = async (what: string, p: Promise<string>): Promise<string | undefined> => {
     try {
       return await p;

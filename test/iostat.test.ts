@@ -68,6 +68,15 @@ describe('iostat, real captures', () => {
     });
   });
 
+  it('rejects a row cut inside its last number (hand-made from the capture above: load 2.61 cut to "2"), never reads it as 2', () => {
+    const text = read('macos-iostat-c2-w1-2disks-tinysysteminfo-testliteral.txt');
+    const cut = text.slice(0, text.lastIndexOf('.61\n'));
+    const doc = parseIostat(cut);
+    expect(doc.rows).toHaveLength(1);
+    expect(doc.rows[0]!.loadAverage).toEqual([2.38, 2.38, 2.61]);
+    expect(doc.malformed).toEqual([{ line: '    4.34   94  0.40     0.00    0  0.00   5  3 92  2.38 2.38 2', reason: expect.stringMatching(/cut short/) }]);
+  });
+
   it('Intel OS X 10.5, `iostat -d -C -n 999`: 5 disks, cpu, no load average', () => {
     const doc = parseIostat(read('intel-osx10.5-era-iostat-d-C-n999-5disks-blazegraph.txt'));
     expect(doc.rows[0]!.columns.disks).toEqual(['disk0', 'disk1', 'disk2', 'disk3', 'disk4']);
@@ -141,7 +150,7 @@ describe('iostat bad input (handmade)', () => {
   it('output cut mid-row keeps the complete rows and counts the cut one', () => {
     const doc = parseIostat(read('handmade-truncated.txt'));
     expect(doc.rows).toHaveLength(1);
-    expect(doc.malformed).toEqual([{ line: '   16.00   10  0.16     0', reason: '4 values for 12 columns' }]);
+    expect(doc.malformed).toEqual([{ line: '   16.00   10  0.16     0', reason: 'the output ends inside this line (no newline after it): it was cut short, so its last value may be too' }]);
     // One row: disks since boot and load, but no CPU (that row is the average since boot).
     expect(Object.keys(byKey(iostatPoints(summarizeIostat(doc.rows)))).sort()).toEqual([
       'diskIo{disk0}', 'diskIo{disk6}', 'diskOperations{disk0}', 'diskOperations{disk6}', 'loadAverage15m', 'loadAverage1m', 'loadAverage5m',

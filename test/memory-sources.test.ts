@@ -68,7 +68,7 @@ describe('vm_stat source, real spawn path', () => {
     fakes = makeFakeBin({ vm_stat: catScript(fixture('vm_stat/handmade-truncated.txt')) });
     const { source, parseErrors } = create(vmStatModule, fakes.path);
     expect(await source.collect()).toHaveLength(7);
-    expect(parseErrors).toEqual(['vm_stat: skipped line "\\"Translation faults\\":                25002": not a "Label: value." line']);
+    expect(parseErrors).toEqual(['vm_stat: skipped line "\\"Translation faults\\":                25002": the output ends inside this line (no newline after it): it was cut short, so its last value may be too']);
   });
 
   it('garbage is a parse error that says what to do', async () => {

@@ -231,6 +231,37 @@ describe('bad input (handmade)', () => {
     expect(s.powerWatts.package).toBeCloseTo(0.0594301, 12);
   });
 
+  describe('edges hand-made from the real M1 capture (MacBookPro17,1)', () => {
+    const m1 = text('m1-mbp17_1-macos13.3-pumas-1.plist');
+
+    it('rejects both clusters when two share a name, rather than merge them into one series', () => {
+      const s = parsePowermetricsPlist(m1.replace('<string>P-Cluster</string>', '<string>E-Cluster</string>'));
+      expect(s.clusters).toEqual([]);
+      expect(s.rejected.map((r) => [r.field, r.value, r.reason])).toEqual([
+        ['processor.clusters[0].name', 'E', '2 clusters are named "E"; none of them is exported'],
+        ['processor.clusters[1].name', 'E', '2 clusters are named "E"; none of them is exported'],
+      ]);
+      expect(s.cpus).toEqual(sample('m1-mbp17_1-macos13.3-pumas-1.plist').cpus);
+    });
+
+    it('rejects the active residency of a cluster whose idle and down ratios sum above 1', () => {
+      const s = parsePowermetricsPlist(m1.replace('<key>idle_ratio</key><real>0.772993</real>', '<key>idle_ratio</key><real>0.772993</real><key>down_ratio</key><real>0.3</real>'));
+      expect(s.clusters[0]).toEqual({ name: 'E', frequencyHz: sample('m1-mbp17_1-macos13.3-pumas-1.plist').clusters[0]!.frequencyHz });
+      expect(s.rejected).toEqual([{ field: 'processor.clusters[0].down_ratio', value: 0.3, reason: 'idle_ratio 0.772993 + down_ratio 0.3 is above 1' }]);
+    });
+
+    it.each(['constructor', 'toString', '__proto__', 'Nominal2'])('rejects the thermal pressure %j, which is not a known level', (level) => {
+      const s = parsePowermetricsPlist(m1.replace('<string>Nominal</string>', `<string>${level}</string>`));
+      expect(s.thermalPressure).toBeUndefined();
+      expect(s.rejected.map((r) => r.field)).toEqual(['thermal_pressure']);
+    });
+  });
+
+  it('reads nan and inf as words, and never a word that names an object property', () => {
+    expect(parsePowermetricsPlist('<plist><dict><key>elapsed_ns</key><real>inf</real></dict></plist>').rejected.map((r) => r.reason)).toEqual(['not finite']);
+    expect(() => parsePowermetricsPlist('<plist><dict><key>elapsed_ns</key><real>constructor</real></dict></plist>')).toThrow(/<real> holds "constructor", not a number/);
+  });
+
   it('maps every thermal pressure level', () => {
     const doc = (level: string) => `<plist><dict><key>thermal_pressure</key><string>${level}</string></dict></plist>`;
     expect(['Nominal', 'Moderate', 'Heavy', 'Trapping', 'Sleeping'].map((l) => parsePowermetricsPlist(doc(l)).thermalPressure)).toEqual([0, 1, 2, 3, 4]);

@@ -160,10 +160,21 @@ describe('vm_stat bad input (handmade)', () => {
     expect(() => parseVmStat(read('handmade-garbage.txt'))).toThrow(/no "Mach Virtual Memory Statistics: \(page size of N bytes\)" header/);
   });
 
+  it('a stream row cut inside its last count is rejected, never read short (hand-made from the real OS X 10.10 stream: its last row cut inside its last count)', () => {
+    const text = read('intel-osx10.10-yosemite-vm_stat-streaming-blazegraph.txt');
+    const cut = text.slice(0, text.lastIndexOf('449012') + 4);
+    const whole = parseVmStat(text);
+    const sample = parseVmStat(cut);
+    expect(sample.malformed).toEqual([{ line: cut.slice(cut.lastIndexOf('\n') + 1), reason: 'the output ends inside this line (no newline after it): it was cut short, so its last value may be too' }]);
+    // The totals stop at the row before the cut one: free differs from the complete output's.
+    expect(sample.fields.free).not.toBe(whole.fields.free);
+    expect(Object.values(sample.fields).every((v) => Number.isSafeInteger(v))).toBe(true);
+  });
+
   it('output cut mid-line keeps the complete fields, counts the cut line, invents nothing', () => {
     const sample = parseVmStat(read('handmade-truncated.txt'));
     expect(sample.fields).toEqual({ free: 6472, active: 730051, inactive: 710941, speculative: 18210, throttled: 0, wired: 165932, purgeable: 19224 });
-    expect(sample.malformed).toEqual([{ line: '"Translation faults":                25002', reason: 'not a "Label: value." line' }]);
+    expect(sample.malformed).toEqual([{ line: '"Translation faults":                25002', reason: 'the output ends inside this line (no newline after it): it was cut short, so its last value may be too' }]);
     const p = byKey(vmStatPoints(sample).points);
     expect(p).toEqual({
       'memoryUsage{free}': 106037248, 'memoryUsage{active}': 11961155584, 'memoryUsage{inactive}': 11648057344,

@@ -1,7 +1,8 @@
+import { constants } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import type { AgentConfig } from '../config.js';
+import { ConfigError, type AgentConfig } from '../config.js';
 import { runCommand } from '../sources/run-command.js';
 import { SOURCE_MODULES } from '../sources/registry.js';
 
@@ -21,15 +22,23 @@ const MACHINE_FILES = [
 /**
  * `macos-agent capture DIR`: runs each source's command once, exactly as the source runs it, and
  * saves the raw output under the name `--replay` reads. Returns 0 when every file was written.
+ * DIR must not exist: the bundle goes into a folder this run creates, so no file in it can be a
+ * link planted beforehand (capture often runs as root). Throws ConfigError when DIR exists.
  */
 export async function runCapture(opts: CaptureOptions): Promise<number> {
-  await mkdir(opts.dir, { recursive: true });
+  await mkdir(dirname(opts.dir), { recursive: true });
+  try {
+    await mkdir(opts.dir, { mode: 0o755 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    throw new ConfigError(`capture folder ${opts.dir} exists already: capture writes only into a new folder it creates — name one that does not exist yet (e.g. ${opts.dir}-${new Date().toISOString().slice(0, 10)})`);
+  }
   const ctx = { config: opts.config, mode: 'once' as const, log: opts.log };
   let failures = 0;
   const record = async (file: string, produce: () => Promise<string>): Promise<void> => {
     try {
       const text = await produce();
-      await writeFile(join(opts.dir, file), text);
+      await writeFile(join(opts.dir, file), text, { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode: 0o644 });
       opts.write(`wrote ${join(opts.dir, file)} (${Buffer.byteLength(text)} bytes)\n`);
     } catch (error) {
       failures++;

@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { effectiveUid, readRegularFile, writeFileNoFollow } from '../file-safety.js';
 
 // One file per export batch, under STATE_DIR/spool, named so that a directory listing alone
 // gives back the queue: `<sequence>-<created ms>-<points>.otlp.gz`. The sequence orders the
@@ -17,6 +18,21 @@ export interface SpoolEntry {
 }
 
 const NAME = /^(\d{16})-(\d+)-(\d+)\.otlp\.gz$/;
+
+/**
+ * Bounds on one spooled batch, on disk and decompressed: far above a cycle's batch (kilobytes),
+ * far below what would hurt the daemon. A file beyond them (a gzip bomb) is moved aside.
+ */
+export const MAX_SPOOL_FILE_BYTES = 64 * 1024 * 1024;
+export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+
+/** A spool file the agent will not read (a link, another account's file, too large, not gzip): it was renamed to `*.bad`. */
+export class BadSpoolFileError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BadSpoolFileError';
+  }
+}
 
 function fileName(e: Pick<SpoolEntry, 'seq' | 'createdAt' | 'points'>): string {
   return `${String(e.seq).padStart(16, '0')}-${e.createdAt}-${e.points}.otlp.gz`;
@@ -48,8 +64,14 @@ export class Spool {
         else ignored.push(name);
         continue;
       }
-      const { size } = await stat(join(this.dir, name));
-      entries.push({ seq: Number(m[1]), createdAt: Number(m[2]), points: Number(m[3]), bytes: size });
+      const st = await lstat(join(this.dir, name));
+      if (!st.isFile() || st.uid !== effectiveUid()) {
+        // Never read, and out of the listing for good: a link or a planted file is not a batch.
+        await this.#moveAside(name);
+        ignored.push(`${name}.bad (${st.isFile() ? `owned by uid ${st.uid}` : 'not a regular file'})`);
+        continue;
+      }
+      entries.push({ seq: Number(m[1]), createdAt: Number(m[2]), points: Number(m[3]), bytes: st.size });
     }
     entries.sort((a, b) => a.seq - b.seq);
     return { entries, ignored };
@@ -60,20 +82,39 @@ export class Spool {
     return gzipSync(payload, { level: 6 });
   }
 
+  /** Throws (RangeError) when the batch would decompress beyond MAX_BATCH_BYTES. */
   static decompress(compressed: Uint8Array): Buffer {
-    return gunzipSync(compressed);
+    return gunzipSync(compressed, { maxOutputLength: MAX_BATCH_BYTES });
   }
 
-  /** Writes atomically (temporary file, then rename), readable by the agent's user only. */
+  /**
+   * Writes atomically and never through a link (an exclusive, no-follow temporary file, then
+   * rename), readable by the agent's user only.
+   */
   async write(entry: Pick<SpoolEntry, 'seq' | 'createdAt' | 'points'>, compressed: Uint8Array): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const path = join(this.dir, fileName(entry));
-    await writeFile(`${path}.tmp`, compressed, { mode: 0o600 });
-    await rename(`${path}.tmp`, path);
+    await writeFileNoFollow(join(this.dir, fileName(entry)), compressed, 0o600);
   }
 
+  /**
+   * Reads a batch back: a regular file of the agent's own, of bounded size, decompressed to a
+   * bounded size. A file that fails any of that is renamed to `*.bad` once and a
+   * BadSpoolFileError thrown, so it is never tried again.
+   */
   async read(entry: SpoolEntry): Promise<Uint8Array> {
-    return gunzipSync(await readFile(join(this.dir, fileName(entry))));
+    const name = fileName(entry);
+    try {
+      const compressed = await readRegularFile(join(this.dir, name), { what: 'spool file', maxBytes: MAX_SPOOL_FILE_BYTES, ownerUid: effectiveUid() });
+      return Spool.decompress(compressed);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw error;
+      await this.#moveAside(name);
+      throw new BadSpoolFileError(`spool file ${join(this.dir, name)} is unusable (${(error as Error).message}); moved aside to ${name}.bad`, { cause: error });
+    }
+  }
+
+  async #moveAside(name: string): Promise<void> {
+    await rename(join(this.dir, name), join(this.dir, `${name}.bad`));
   }
 
   async remove(entry: Pick<SpoolEntry, 'seq' | 'createdAt' | 'points'>): Promise<void> {

@@ -56,6 +56,8 @@ export type IostatLineResult =
 const CPU_MODES = new Set(['us', 'ni', 'sy', 'in', 'id']);
 const NUMBER = /^\d+(?:\.\d+)?$/;
 const MiB = 1024 * 1024;
+/** iostat ends every line with a newline; text after the last one was cut, maybe inside a number (load 2.07 read as 2). */
+const CUT_LINE = 'the output ends inside this line (no newline after it): it was cut short, so its last value may be too';
 
 function isCommandEcho(line: string): boolean {
   return /(^|\s)iostat(\s|$)/.test(line);
@@ -203,13 +205,16 @@ export function parseIostat(text: string): IostatDocument {
   const reader = new IostatLineReader();
   const rows: IostatRow[] = [];
   const malformed: IostatMalformedLine[] = [];
-  for (const line of text.split(/\r?\n/)) {
+  const lines = text.split(/\r?\n/);
+  const unterminated = lines.pop()!;
+  for (const line of lines) {
     const r = reader.read(line);
     if (r.kind === 'row') rows.push(r.row);
     else if (r.kind === 'malformed') malformed.push(r.malformed);
   }
   const last = reader.finish();
   if (last) malformed.push(last);
+  if (unterminated.trim() !== '') malformed.push({ line: unterminated.trimEnd(), reason: CUT_LINE });
   return { rows, malformed };
 }
 

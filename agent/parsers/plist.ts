@@ -38,14 +38,16 @@ function positionOf(text: string, offset: number): { line: number; column: numbe
 /** Deeper nesting than this is not a powermetrics document (they nest about 8 levels). */
 const MAX_DEPTH = 256;
 
-const INTEGER = /^\s*[+-]?(?:\d+|0x[0-9a-f]+)\s*$/i;
-const REAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*$/i;
+// Tested on trimmed text, and written so that no two parts can match the same characters: each
+// runs in linear time on hostile input (`\d+\.?\d*` split 40,000 digits every way: 4 s).
+const INTEGER = /^[+-]?(?:\d+|0x[0-9a-f]+)$/i;
+const REAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 const NON_FINITE: Readonly<Record<string, number>> = {
   nan: Number.NaN, '+nan': Number.NaN, '-nan': Number.NaN,
   inf: Infinity, '+inf': Infinity, infinity: Infinity, '+infinity': Infinity,
   '-inf': -Infinity, '-infinity': -Infinity,
 };
-const DATE = /^\s*\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\s*$/;
+const DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
 const BASE64 = /^[A-Za-z0-9+/=\s]*$/;
 const ENTITY = /&(?:#x([0-9a-fA-F]+)|#(\d+)|(amp|lt|gt|quot|apos));/g;
 const ENTITY_AT = /&(?:#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/y;
@@ -246,20 +248,21 @@ class Scanner {
         return name === 'true';
       case 'integer': {
         const raw = this.scalarText(name, start, selfClosing);
-        if (!isPlainNumber(raw, false) && !INTEGER.test(raw)) this.fail(`<integer> holds ${quote(raw)}, not an integer`, start);
+        if (!isPlainNumber(raw, false) && !INTEGER.test(raw.trim())) this.fail(`<integer> holds ${quote(raw)}, not an integer`, start);
         return Number(raw);
       }
       case 'real': {
         const raw = this.scalarText(name, start, selfClosing);
-        if (isPlainNumber(raw, true) || REAL.test(raw)) return Number(raw);
-        const special = NON_FINITE[raw.trim().toLowerCase()];
+        if (isPlainNumber(raw, true) || REAL.test(raw.trim())) return Number(raw);
+        const word = raw.trim().toLowerCase();
+        const special = Object.hasOwn(NON_FINITE, word) ? NON_FINITE[word] : undefined;
         if (special === undefined) this.fail(`<real> holds ${quote(raw)}, not a number`, start);
         return special;
       }
       case 'date': {
         const raw = this.scalarText(name, start, selfClosing);
         const date = new Date(raw.trim());
-        if (!DATE.test(raw) || Number.isNaN(date.getTime())) this.fail(`<date> holds ${quote(raw)}, not an ISO 8601 UTC date`, start);
+        if (!DATE.test(raw.trim()) || Number.isNaN(date.getTime())) this.fail(`<date> holds ${quote(raw)}, not an ISO 8601 UTC date`, start);
         return date;
       }
       case 'data': {

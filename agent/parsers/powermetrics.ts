@@ -10,8 +10,9 @@
 //   `processor.packages[].cores[].cpus[]`; no clusters, no ANE, no thermal pressure.
 //
 // A key that is absent gives no value (never a zero). A value that is present but impossible
-// (negative or absurd power, a frequency above 10 GHz, a ratio outside 0..1, an unknown thermal
-// level) is left out and listed in `rejected`, so the caller can count it.
+// (negative or absurd power, a frequency above 10 GHz, a ratio outside 0..1, a cluster whose idle
+// and down ratios sum above 1, clusters that share a name, an unknown thermal level) is left out
+// and listed in `rejected`, so the caller can count it.
 
 import { parsePlist, type PlistDict, type PlistValue } from './plist.js';
 
@@ -202,6 +203,23 @@ class SampleReader {
   }
 }
 
+/** Two ratios of one sample may sum a few ulps above 1; more than this is not rounding. */
+const RATIO_ROUNDING = 1e-9;
+
+/**
+ * Clusters that share a name cannot be told apart in the metrics (their series would merge), and
+ * which one is right cannot be known: all of them are rejected.
+ */
+function withoutSharedNames(clusters: readonly PowermetricsCluster[], paths: readonly string[], r: SampleReader): PowermetricsCluster[] {
+  const count = new Map<string, number>();
+  for (const c of clusters) count.set(c.name, (count.get(c.name) ?? 0) + 1);
+  return clusters.filter((c, i) => {
+    if (count.get(c.name) === 1) return true;
+    r.reject(paths[i]!, c.name, `${count.get(c.name)} clusters are named ${JSON.stringify(c.name)}; none of them is exported`);
+    return false;
+  });
+}
+
 function clusterName(raw: string): string {
   return raw.replace(/[-_ ]?cluster$/i, '');
 }
@@ -259,6 +277,7 @@ export function parsePowermetricsPlist(text: string): PowermetricsSample {
   }
 
   const clusters: PowermetricsCluster[] = [];
+  const clusterPaths: string[] = [];
   const cpus: PowermetricsCpu[] = [];
   const readCpus = (list: Dict[], path: string): void => {
     for (const [i, cpu] of list.entries()) {
@@ -276,14 +295,21 @@ export function parsePowermetricsPlist(text: string): PowermetricsSample {
     const idle = r.ratio(c, 'idle_ratio', path);
     // macOS 26 reports powered-down time apart from idle time ("down residency"); active is what is left.
     const down = r.ratio(c, 'down_ratio', path) ?? 0;
-    const utilization = idle !== undefined ? Math.max(0, 1 - idle - down) : undefined;
+    let utilization: number | undefined;
+    if (idle !== undefined && idle + down > 1 + RATIO_ROUNDING) {
+      r.reject(`${path}.down_ratio`, down, `idle_ratio ${idle} + down_ratio ${down} is above 1`);
+    } else if (idle !== undefined) {
+      utilization = Math.max(0, 1 - idle - down);
+    }
     clusters.push({
       name: clusterName(name),
       ...(frequencyHz !== undefined ? { frequencyHz } : {}),
       ...(utilization !== undefined ? { utilization } : {}),
     });
+    clusterPaths.push(`${path}.name`);
     readCpus(r.dicts(c, 'cpus', path), `${path}.cpus`);
   }
+  const distinctClusters = withoutSharedNames(clusters, clusterPaths, r);
   for (const [i, pkg] of r.dicts(processor, 'packages', P).entries()) {
     for (const [j, core] of r.dicts(pkg, 'cores', `${P}.packages[${i}]`).entries()) {
       readCpus(r.dicts(core, 'cpus', `${P}.packages[${i}].cores[${j}]`), `${P}.packages[${i}].cores[${j}].cpus`);
@@ -304,7 +330,9 @@ export function parsePowermetricsPlist(text: string): PowermetricsSample {
   let thermalPressure: number | undefined;
   const pressure = r.string(root, 'thermal_pressure', '');
   if (pressure !== undefined) {
-    thermalPressure = THERMAL_PRESSURE_LEVELS[pressure.toLowerCase()];
+    // hasOwn: `constructor` or `toString` in a document must not read the object's prototype.
+    const level = pressure.toLowerCase();
+    thermalPressure = Object.hasOwn(THERMAL_PRESSURE_LEVELS, level) ? THERMAL_PRESSURE_LEVELS[level] : undefined;
     if (thermalPressure === undefined) r.reject('thermal_pressure', pressure, `unknown level (known: ${Object.keys(THERMAL_PRESSURE_LEVELS).join(', ')})`);
   }
 
@@ -318,7 +346,7 @@ export function parsePowermetricsPlist(text: string): PowermetricsSample {
     ...(elapsed !== undefined ? { elapsedSeconds: elapsed } : {}),
     powerWatts,
     energyJoules,
-    clusters,
+    clusters: distinctClusters,
     cpus,
     ...(gpu !== undefined ? { gpu } : {}),
     ...(thermalPressure !== undefined ? { thermalPressure } : {}),

@@ -37,7 +37,8 @@ export const MACOS_AGENT_DUMP_HEADER = '# macos-agent smc dump';
 
 const SMCREAD_LINE = /^\[(.{4})\] type \[.{4}\] ([0-9A-Fa-f]{8}) len \[ *(\d+)\] attr \[([0-9A-Fa-f]{2})\] -> (.*)$/;
 const SMCREAD_BYTES = /^([0-9A-Fa-f]*)(?: = (.*))?$/;
-const SMC_L_LINE = /^\s*(\S.{3})\s+\[(.{4})\]\s+(.*?)\s*\(bytes((?: [0-9A-Fa-f]{2})*)\)\s*$/;
+/** The ` XX XX ...` inside `(bytes ...)` of an smc -l line. */
+const SMC_L_BYTES = /^(?: [0-9A-Fa-f]{2})*$/;
 /** Lines of the published dumps that carry no key. */
 const KNOWN_HEADERS = [/^(macOS|OS X) /, /^Public keys/, /^Hidden keys/, /^Unable to read smc value/, /^#/, /^smc-command /];
 
@@ -64,9 +65,29 @@ function parseSmcreadLine(m: RegExpExecArray, line: number): SmcDumpEntry {
   return { ...base, bytes: hexToBytes(hex), error: undefined, shownValue: value[2] };
 }
 
-function parseSmcLLine(m: RegExpExecArray, line: number): SmcDumpEntry {
-  const [, key, type, shown, bytesText] = m as unknown as [string, string, string, string, string];
-  const hex = bytesText.replace(/ /g, '');
+function isSpace(c: string | undefined): boolean {
+  return c !== undefined && c.trim() === '' && c !== '';
+}
+
+/**
+ * `  #KEY  [ui32]  863 (bytes 00 00 03 5f)`, read by hand: as one pattern, the spaces around the
+ * shown value could be split every way (4,000 spaces took 23 s), and the value's end is simply
+ * the last `(bytes`, since what follows it holds no parenthesis.
+ */
+function parseSmcLLine(textLine: string, line: number): SmcDumpEntry | undefined {
+  const text = textLine.trim();
+  const key = text.slice(0, 4);
+  let i = 4;
+  if (key.length !== 4 || !isSpace(text[i])) return undefined;
+  while (isSpace(text[i])) i++;
+  if (text[i] !== '[' || text[i + 5] !== ']' || !isSpace(text[i + 6])) return undefined;
+  const type = text.slice(i + 1, i + 5);
+  const bytesAt = text.lastIndexOf('(bytes');
+  if (bytesAt < i + 6 || !text.endsWith(')')) return undefined;
+  const bytesText = text.slice(bytesAt + '(bytes'.length, -1);
+  if (!SMC_L_BYTES.test(bytesText)) return undefined;
+  const shown = text.slice(i + 6, bytesAt).trim();
+  const hex = bytesText.replaceAll(' ', '');
   return {
     key, type, size: hex.length / 2, attributes: undefined, line,
     bytes: hex === '' ? undefined : hexToBytes(hex),
@@ -87,13 +108,13 @@ export function parseSmcDump(text: string): SmcDump {
     const line = i + 1;
     if (textLine.trim() === '') return;
     const smcread = SMCREAD_LINE.exec(textLine);
-    const smcL = smcread === null ? SMC_L_LINE.exec(textLine) : null;
-    const entry = smcread !== null ? parseSmcreadLine(smcread, line) : smcL !== null ? parseSmcLLine(smcL, line) : undefined;
+    const smcL = smcread === null ? parseSmcLLine(textLine, line) : undefined;
+    const entry = smcread !== null ? parseSmcreadLine(smcread, line) : smcL;
     if (entry === undefined) {
       if (!KNOWN_HEADERS.some((h) => h.test(textLine))) unparsed.push({ line, text: textLine });
       return;
     }
-    if (smcL !== null) sawSmcL = true;
+    if (smcL !== undefined) sawSmcL = true;
     if (seen.has(entry.key)) return;
     seen.add(entry.key);
     entries.push(entry);

@@ -212,6 +212,10 @@ export function parseVmStat(text: string): VmStatSample {
   }
   const next = lines.slice(i + 1).find((l) => l.trim() !== '');
   const isStream = next !== undefined && /^\s*free\s+active\s/.test(next);
+  // vm_stat ends every line with a newline; text after the last one was cut, maybe inside a
+  // number (a stream row's last count has no terminator of its own: 18050 cut to 180).
+  const unterminated = lines.length > i + 1 ? lines.pop()!.trimEnd() : '';
+  if (unterminated !== '') malformed.push({ line: unterminated, reason: 'the output ends inside this line (no newline after it): it was cut short, so its last value may be too' });
   return isStream
     ? parseStream(lines.slice(i), pageSize, malformed)
     : parseSnapshot(lines.slice(i + 1), pageSize, malformed);
@@ -245,7 +249,7 @@ function parseSnapshot(lines: readonly string[], pageSize: number, malformed: Vm
       malformed.push({ line, reason: value });
       continue;
     }
-    const field = SNAPSHOT_LABELS[label];
+    const field = Object.hasOwn(SNAPSHOT_LABELS, label) ? SNAPSHOT_LABELS[label] : undefined;
     if (field === undefined) {
       unknown.set(label, value);
     } else if (fields[field] !== undefined) {
@@ -322,7 +326,7 @@ function parseStream(lines: readonly string[], pageSize: number, malformed: VmSt
   const unknown = new Map<string, number>();
   const truncated = new Set<VmStatField>();
   for (const [column, value] of totals) {
-    const field = STREAM_COLUMNS[column];
+    const field = Object.hasOwn(STREAM_COLUMNS, column) ? STREAM_COLUMNS[column] : undefined;
     if (field === undefined) {
       unknown.set(column, value);
       continue;

@@ -27,10 +27,10 @@ export function parseLaunchctlPrint(text: string): LaunchdJobState {
       depth--;
       continue;
     }
-    const m = /^([^=]+?)\s*=\s*(.*)$/.exec(line);
-    if (m === null) continue;
-    const key = m[1]!;
-    const value = m[2]!;
+    const equals = line.indexOf('=');
+    if (equals <= 0) continue;
+    const key = line.slice(0, equals).trimEnd();
+    const value = line.slice(equals + 1).trimStart();
     if (value === '{') {
       depth++;
       continue;

@@ -25,6 +25,13 @@ export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex').toUpperCase();
 }
 
+/** A C string's length: the bytes before the trailing NULs. */
+function lengthWithoutTrailingNuls(bytes: Uint8Array): number {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return end;
+}
+
 function sizeMismatch(type: string, expected: number, actual: number): SmcValue {
   return { kind: 'unknown', reason: `type ${JSON.stringify(type)} takes ${expected} bytes, the key has ${actual}` };
 }
@@ -59,7 +66,7 @@ export function decodeSmcValue(type: string, bytes: Uint8Array): SmcValue {
       if (bytes.length !== 1) return sizeMismatch(type, 1, bytes.length);
       return { kind: 'flag', value: bytes[0] !== 0 };
     case 'ch8*':
-      return { kind: 'text', value: Buffer.from(bytes).toString('latin1').replace(/\0+$/, '') };
+      return { kind: 'text', value: Buffer.from(bytes.subarray(0, lengthWithoutTrailingNuls(bytes))).toString('latin1') };
     case 'hex_':
       return { kind: 'bytes', hex: toHex(bytes) };
     default:

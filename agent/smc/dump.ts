@@ -23,7 +23,8 @@ export interface SmcFullDump {
 const MAX_READ_BYTES = 32;
 
 export function readFullDump(backend: SmcBackend): SmcFullDump {
-  const { keys, failures } = discoverKeys(backend);
+  const { keys, failures: keyFailures, clamped } = discoverKeys(backend);
+  const failures = clamped !== undefined ? [{ key: '#KEY', message: clamped }, ...keyFailures] : keyFailures;
   const rows = keys.map((info): SmcDumpRow => {
     if (info.size < 1 || info.size > MAX_READ_BYTES) {
       return { info, bytes: undefined, error: `NOT READABLE, ${info.size} bytes (one SMC read returns 1 to ${MAX_READ_BYTES})` };

@@ -33,7 +33,12 @@ export interface SmcDiscovery {
   readonly keys: readonly SmcKeyInfo[];
   /** Keys listed by index whose info could not be read, with why. */
   readonly failures: readonly { key: string; message: string }[];
+  /** Set when `#KEY` declared more keys than any SMC has: says how many were walked instead. */
+  readonly clamped?: string;
 }
+
+/** Real SMCs list a few thousand keys; a larger `#KEY` (a corrupt or hostile dump) would walk for ever. */
+export const MAX_SMC_KEYS = 10_000;
 
 /**
  * Walks the SMC's key list by index (`#KEY` entries) and reads the info of every key that
@@ -42,7 +47,10 @@ export interface SmcDiscovery {
 export function discoverKeys(backend: SmcBackend, wanted: (key: string) => boolean = () => true): SmcDiscovery {
   const keys: SmcKeyInfo[] = [];
   const failures: { key: string; message: string }[] = [];
-  const count = backend.keyCount();
+  const declared = backend.keyCount();
+  const count = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, MAX_SMC_KEYS) : 0;
+  const clamped = count === declared ? undefined
+    : `${backend.description} declares ${declared} keys (#KEY); only the first ${count} are read — real SMCs list a few thousand`;
   for (let index = 0; index < count; index++) {
     const key = backend.keyAtIndex(index);
     if (key === undefined || !wanted(key)) continue;
@@ -54,5 +62,5 @@ export function discoverKeys(backend: SmcBackend, wanted: (key: string) => boole
       failures.push({ key, message: (error as Error).message });
     }
   }
-  return { keys, failures };
+  return { keys, failures, ...(clamped !== undefined ? { clamped } : {}) };
 }

@@ -149,7 +149,8 @@ function classifyOneShotError(error: unknown): unknown {
   if (!(error instanceof SourceError)) return error;
   if (error.kind === 'missing') return missingError();
   if (error.kind === 'failed' && refusesWithoutRoot(error.message)) {
-    const quoted = /"(.*)"$/.exec(error.message)?.[1] ?? error.message;
+    const open = error.message.indexOf('"');
+    const quoted = open !== -1 && open < error.message.length - 1 && error.message.endsWith('"') ? error.message.slice(open + 1, -1) : error.message;
     return permissionError('refused to run', quoted);
   }
   return error;

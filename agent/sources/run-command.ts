@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceName } from '../metrics/catalog.js';
 import { RUN_FILE_MAX_BUFFER_BYTES, runFile } from './child-process.js';
 import { SourceError } from './source.js';
+import { readRegularFile, UnreadableFileError } from '../file-safety.js';
 
 export interface RunCommandOptions {
   readonly source: SourceName;
@@ -46,11 +46,16 @@ export async function runCommand(opts: RunCommandOptions): Promise<string> {
   return result.stdout;
 }
 
+/** A recorded output is held to the bound a live command's output has. */
+export const MAX_REPLAY_FILE_BYTES = RUN_FILE_MAX_BUFFER_BYTES;
+
+/** Reads DIR/file of a capture bundle: a regular file (never a FIFO, a device or a link) of bounded size. */
 export async function readReplayFile(source: SourceName, dir: string, file: string): Promise<string> {
   const path = join(dir, file);
   try {
-    return await readFile(path, 'utf8');
+    return (await readRegularFile(path, { what: 'replay file', maxBytes: MAX_REPLAY_FILE_BYTES })).toString('utf8');
   } catch (error) {
+    if (error instanceof UnreadableFileError) throw new SourceError(source, 'failed', `${error.message}; ${source} is not replayed`, { cause: error });
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new SourceError(source, 'missing', `replay bundle has no ${file} (${path}): ${source} is not replayed`);
     }

@@ -88,7 +88,8 @@ class SmcSource implements Source {
       throw error;
     }
     try {
-      const { keys, failures } = discoverKeys(backend, isCandidateKey);
+      const { keys, failures, clamped } = discoverKeys(backend, isCandidateKey);
+      if (clamped !== undefined) this.#ctx.log.warn({ source: 'smc' }, clamped);
       for (const f of failures) this.#ctx.log.debug({ source: 'smc', key: f.key }, f.message);
       const fanCountKey = backend.keyInfo('FNum');
       const fanCountRead = fanCountKey !== undefined ? backend.read(fanCountKey) : undefined;
