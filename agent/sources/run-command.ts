@@ -1,8 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceName } from '../metrics/catalog.js';
-import { RUN_FILE_MAX_BUFFER_BYTES, runFile } from './child-process.js';
+import { RUN_FILE_MAX_BUFFER_BYTES, runFile, type RunFileResult } from './child-process.js';
 import { SourceError } from './source.js';
+
+/**
+ * A command that ran and failed (non-zero exit, or a signal): the result says how, so a source
+ * can tell a known refusal apart by what the command printed, not by re-reading this message.
+ */
+export class CommandFailedError extends SourceError {
+  readonly result: RunFileResult;
+
+  constructor(source: SourceName, message: string, result: RunFileResult) {
+    super(source, 'failed', message);
+    this.name = 'CommandFailedError';
+    this.result = result;
+  }
+}
 
 export interface RunCommandOptions {
   readonly source: SourceName;
@@ -41,7 +55,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<string> {
   if (result.exitCode !== 0) {
     const stderr = result.stderr.trim().split('\n')[0] ?? '';
     const how = result.exitCode !== null ? `exited (code ${result.exitCode})` : `was killed (${result.signal ?? 'unknown signal'})`;
-    throw new SourceError(opts.source, 'failed', `${line} ${how}${stderr ? `: "${stderr}"` : ''}`);
+    throw new CommandFailedError(opts.source, `${line} ${how}${stderr ? `: "${stderr}"` : ''}`, result);
   }
   return result.stdout;
 }
