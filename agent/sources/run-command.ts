@@ -22,8 +22,10 @@ export interface RunCommandOptions {
   readonly source: SourceName;
   readonly command: string;
   readonly args: readonly string[];
-  /** Give up after this long; the child is killed. */
+  /** Give up after this long; the child is killed (SIGTERM, then SIGKILL after killGraceMs). */
   readonly timeoutMs: number;
+  /** Between SIGTERM and SIGKILL. Default: runFile's. */
+  readonly killGraceMs?: number;
   /** With `--replay DIR`: read DIR/<replayFile> instead of running the command. */
   readonly replayDir?: string | undefined;
   readonly replayFile: string;
@@ -37,7 +39,10 @@ export async function runCommand(opts: RunCommandOptions): Promise<string> {
   if (opts.replayDir !== undefined) {
     return readReplayFile(opts.source, opts.replayDir, opts.replayFile);
   }
-  const result = await runFile(opts.command, opts.args, { timeoutMs: opts.timeoutMs });
+  const result = await runFile(opts.command, opts.args, {
+    timeoutMs: opts.timeoutMs,
+    ...(opts.killGraceMs !== undefined ? { killGraceMs: opts.killGraceMs } : {}),
+  });
   const line = `${opts.command} ${opts.args.join(' ')}`.trim();
   if (result.notFound) {
     throw new SourceError(opts.source, 'missing',

@@ -89,7 +89,10 @@ export function vmStatPoints(sample: VmStatSample): VmStatPoints {
 /** The one-shot command as the source runs it and as `capture` records it: one spec, so they cannot drift. */
 const VM_STAT_RUN: RunCommandOptions = { source: 'vm_stat', command: VM_STAT_COMMAND, args: VM_STAT_ARGS, timeoutMs: TIMEOUT_MS, replayFile: REPLAY_FILE };
 
-export type VmStatSourceOptions = NativeAddonOptions;
+export interface VmStatSourceOptions extends NativeAddonOptions {
+  /** How long `vm_stat` may run (default 5 s), and the grace between its SIGTERM and SIGKILL. */
+  readonly command?: Pick<RunCommandOptions, 'timeoutMs' | 'killGraceMs'>;
+}
 
 const NOT_ON_MACOS = 'host_statistics64 is only available on macOS';
 
@@ -100,9 +103,11 @@ class VmStatSource implements Source {
   /** Unknown fields already reported: each is counted and logged once, not every cycle. */
   readonly #reportedUnknown = new Set<string>();
   readonly #host: AddonReader<HostVmStatistics>;
+  readonly #run: RunCommandOptions;
 
   constructor(ctx: SourceContext, opts: VmStatSourceOptions) {
     this.#ctx = ctx;
+    this.#run = { ...VM_STAT_RUN, ...opts.command, replayDir: ctx.replayDir };
     this.#rejected = new RejectedInput(ctx, 'vm_stat');
     this.#host = new AddonReader({
       source: 'vm_stat', addonPath: opts.addonPath, notOnMacos: NOT_ON_MACOS, log: ctx.log,
@@ -137,7 +142,7 @@ class VmStatSource implements Source {
   }
 
   async #fromCommand(): Promise<VmStatSample> {
-    const text = await runCommand({ ...VM_STAT_RUN, replayDir: this.#ctx.replayDir });
+    const text = await runCommand(this.#run);
     try {
       return parseVmStat(text);
     } catch (error) {
