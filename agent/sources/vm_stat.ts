@@ -13,7 +13,7 @@
 // could step backwards, which a monitoring backend reads as a counter reset. `--replay` and
 // `capture` use vm_stat's text.
 
-import { ATTR, type MetricKey, type Point, point } from '../metrics/catalog.js';
+import { ATTR, type Point, point } from '../metrics/catalog.js';
 import { HostVmStatisticsError, vmStatSampleFromHost, type HostVmStatistics } from '../parsers/host-vm-statistics.js';
 import { parseVmStat, VmStatParseError, type VmStatField, type VmStatSample } from '../parsers/vm_stat.js';
 import { AddonReader, type NativeAddonOptions } from '../native/addon.js';
@@ -64,25 +64,25 @@ export function vmStatPoints(sample: VmStatSample): VmStatPoints {
     const b = bytes(field);
     if (b !== undefined) points.push(point('memoryUsage', b, { [ATTR.memoryState]: state }));
   }
-  const count = (metric: MetricKey, field: VmStatField, key: string, value: string): void => {
+  const count = (field: VmStatField, toPoint: (value: number) => Point): void => {
     const v = f[field];
-    if (v !== undefined) points.push(point(metric, v, { [key]: value }));
+    if (v !== undefined) points.push(toPoint(v));
   };
-  count('pagingOperations', 'pageins', ATTR.pagingDirection, 'in');
-  count('pagingOperations', 'pageouts', ATTR.pagingDirection, 'out');
-  count('swapOperations', 'swapins', ATTR.pagingDirection, 'in');
-  count('swapOperations', 'swapouts', ATTR.pagingDirection, 'out');
-  count('compressorOperations', 'compressions', ATTR.compressorOperation, 'compress');
-  count('compressorOperations', 'decompressions', ATTR.compressorOperation, 'decompress');
+  count('pageins', (v) => point('pagingOperations', v, { [ATTR.pagingDirection]: 'in' }));
+  count('pageouts', (v) => point('pagingOperations', v, { [ATTR.pagingDirection]: 'out' }));
+  count('swapins', (v) => point('swapOperations', v, { [ATTR.pagingDirection]: 'in' }));
+  count('swapouts', (v) => point('swapOperations', v, { [ATTR.pagingDirection]: 'out' }));
+  count('compressions', (v) => point('compressorOperations', v, { [ATTR.compressorOperation]: 'compress' }));
+  count('decompressions', (v) => point('compressorOperations', v, { [ATTR.compressorOperation]: 'decompress' }));
   const stored = bytes('storedInCompressor');
   if (stored !== undefined) points.push(point('compressorStored', stored));
   for (const [field, kind] of PAGE_KINDS) {
     const b = bytes(field);
     if (b !== undefined) points.push(point('memoryPages', b, { [ATTR.pageKind]: kind }));
   }
-  for (const [field, type] of FAULT_TYPES) count('memoryFaults', field, ATTR.faultType, type);
-  count('pageOperations', 'reactivated', ATTR.pageOperation, 'reactivated');
-  count('pageOperations', 'purged', ATTR.pageOperation, 'purged');
+  for (const [field, type] of FAULT_TYPES) count(field, (v) => point('memoryFaults', v, { [ATTR.faultType]: type }));
+  count('reactivated', (v) => point('pageOperations', v, { [ATTR.pageOperation]: 'reactivated' }));
+  count('purged', (v) => point('pageOperations', v, { [ATTR.pageOperation]: 'purged' }));
   return { points, rejected };
 }
 
