@@ -15,6 +15,8 @@ import type { Source } from '../agent/sources/source.js';
 import { AgentTelemetry } from '../agent/telemetry.js';
 import { makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
 import { isAlive } from './helpers/processes.js';
+import { AgentProcess, sleep, until } from './otlp/agent-process.js';
+import { OtlpReceiver, pointsOf } from './otlp/receiver.js';
 
 const M4PRO_5 = join(import.meta.dirname, 'fixtures', 'powermetrics', 'm4pro-mac16_8-macos15.5-gpu_power-5samples-nulsep-matiasinsaurralde.plist');
 const CYCLE_MS = 100;
@@ -22,8 +24,10 @@ const CYCLE_MS = 100;
 let fakes: FakeBin | undefined;
 let tmp: string | undefined;
 let sources: Source[] = [];
+const cleanups: (() => void | Promise<void>)[] = [];
 const originalPath = process.env['PATH'];
 afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
   await Promise.all(sources.map((s) => s.stop()));
   sources = [];
   process.env['PATH'] = originalPath;
@@ -81,5 +85,36 @@ describe('each source on its own clock', () => {
     const firstPid = Number(lines[0]!.split(' ')[1]);
     expect(lines).toContain(`SIGTERM ${firstPid}`);
     expect(isAlive(firstPid)).toBe(false);
+  });
+
+  it('the daemon keeps exporting powermetrics every cycle while a vm_stat hangs ignoring SIGTERM, and leaves no vm_stat behind when it stops', async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'macos-agent-clocks-'));
+    const pids = join(tmp, 'vm_stat.pids');
+    fakes = makeFakeBin({
+      powermetrics: `#!${process.execPath}\n${readFileSync(join(import.meta.dirname, 'fakes', 'powermetrics.cjs'), 'utf8')}`,
+      vm_stat: `#!/bin/sh\ntrap '' TERM\necho $$ >> "${pids}"\nwhile :; do sleep 0.05; done\n`,
+    });
+    const receiver = await OtlpReceiver.start();
+    cleanups.push(() => receiver.kill());
+    const agent = new AgentProcess([
+      '--interval', '200ms', '--endpoint', `http://127.0.0.1:${receiver.port}`,
+      '--set', 'sources.iostat.enabled=false', '--set', 'sources.smc.enabled=false', '--set', 'sources.sysctl.enabled=false',
+    ], { PATH: fakes.path, FAKE_POWERMETRICS_CAPTURE: M4PRO_5, MACOS_AGENT_STATE_DIR: join(tmp, 'state') });
+    cleanups.push(() => agent.kill());
+    await agent.waitForLog('vm_stat is slower than the cycle; the other sources and the export do not wait for it');
+    const hungSince = Date.now();
+    await sleep(2000);
+    const stopped = await agent.stop();
+    expect(stopped.code).toBe(0);
+
+    // vm_stat's timeout (5 s) had not even come: a cycle waiting for it would have exported nothing in these 2 s.
+    const withPower = receiver.accepted().filter((r) => r.receivedAt >= hungSince && r.receivedAt <= hungSince + 2000)
+      .filter((r) => pointsOf(r.request).some((p) => p.name === 'hw.power'));
+    expect(withPower.length).toBeGreaterThanOrEqual(6);
+    const gaps = withPower.slice(1).map((r, i) => r.receivedAt - withPower[i]!.receivedAt);
+    expect(Math.max(...gaps)).toBeLessThan(1000);
+    const vmStatPids = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+    expect(vmStatPids).toHaveLength(1);
+    await until(() => vmStatPids.every((pid) => !isAlive(pid)), 5000, `the hung vm_stat (pid ${vmStatPids.join(', ')}) to be gone`);
   });
 });
