@@ -23,6 +23,12 @@ export interface ChildExit {
   readonly startError: Error | undefined;
 }
 
+/** How a child ended, in the words every message uses: `exited (code 1)`, `was killed (SIGKILL)`, `could not be started (…)`. */
+export function describeExit(exit: ChildExit): string {
+  if (exit.startError !== undefined) return `could not be started (${exit.startError.message})`;
+  return exit.exitCode !== null ? `exited (code ${exit.exitCode})` : `was killed (${exit.signal ?? 'unknown signal'})`;
+}
+
 export interface SpawnChildOptions {
   /** Between SIGTERM and SIGKILL when the child is terminated. Default 2000 ms. */
   readonly killGraceMs?: number;

@@ -18,6 +18,7 @@ import {
   IostatDiskTotals, IostatLineReader, parseIostat, summarizeIostat,
   type DiskTotal, type IostatMalformedLine, type IostatSummary,
 } from '../parsers/iostat.js';
+import { describeExit } from './child-process.js';
 import { CommandFailedError, runCommand, type RunCommandOptions } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 import { RejectedInput } from './rejected-input.js';
@@ -245,10 +246,8 @@ class IostatSource implements Source {
         `${this.#commandLine()} printed no row for ${Math.round(end.silentForMs / 1000)} s (${SILENT_ROWS} intervals); killed, it will be restarted`);
       return 'backoff';
     }
-    const how = exit.startError !== undefined ? `could not be started (${exit.startError.message})`
-      : exit.exitCode !== null ? `exited (code ${exit.exitCode})` : `was killed (${exit.signal ?? 'unknown signal'})`;
     this.#fault ??= new SourceError('iostat', 'failed',
-      `${this.#commandLine()} ${how}${stderr ? `: "${stderr}"` : ''}; restarting in ${end.backoffMs / 1000} s`);
+      `${this.#commandLine()} ${describeExit(exit)}${stderr ? `: "${stderr}"` : ''}; restarting in ${end.backoffMs / 1000} s`);
     return 'backoff';
   }
 

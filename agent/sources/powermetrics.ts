@@ -3,6 +3,7 @@ import { point, type Point } from '../metrics/catalog.js';
 import {
   parsePowermetricsPlist, PowermetricsParseError, type PowerComponent, type PowermetricsSample,
 } from '../parsers/powermetrics.js';
+import { describeExit } from './child-process.js';
 import { splitNulDocuments, NulDocumentSplitter } from './nul-stream.js';
 import { CommandFailedError, readReplayFile, runCommand } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
@@ -92,6 +93,14 @@ function isIntelMac(): boolean {
 /** The configured samplers this machine's powermetrics has (the default list names ane_power). */
 export function samplersFor(configured: readonly string[], intelMac: boolean): string[] {
   return intelMac ? configured.filter((s) => !APPLE_SILICON_SAMPLERS.has(s)) : [...configured];
+}
+
+/**
+ * How every run starts powermetrics with these arguments (the long-lived child, `--once`,
+ * `capture`): the one place a prefix such as `sudo -n` goes.
+ */
+export function powermetricsCommand(args: readonly string[]): ChildCommand {
+  return { file: COMMAND, args };
 }
 
 /** The arguments of the long-lived child (`daemon`) or of one short sample (`once`, `capture`). */
@@ -199,10 +208,11 @@ export class PowermetricsSource implements Source {
     this.#started = true;
     if (this.#ctx.replayDir !== undefined) return;
     if (this.#ctx.mode === 'once') {
+      const { file, args } = powermetricsCommand(powermetricsArgs(this.#samplers, ONCE_SAMPLE_MS, 1));
       this.#once = runCommand({
         source: SOURCE,
-        command: COMMAND,
-        args: powermetricsArgs(this.#samplers, ONCE_SAMPLE_MS, 1),
+        command: file,
+        args,
         timeoutMs: this.#timing.onceTimeoutMs,
         replayFile: powermetricsModule.replayFile,
       }).catch((error: unknown) => {
@@ -252,7 +262,7 @@ export class PowermetricsSource implements Source {
     const args = this.#firstSampleRunning
       ? powermetricsArgs(this.#samplers, this.#timing.firstSampleMs, 1)
       : powermetricsArgs(this.#samplers, this.#intervalMs);
-    return { file: COMMAND, args };
+    return powermetricsCommand(args);
   }
 
   /**
@@ -335,7 +345,7 @@ export class PowermetricsSource implements Source {
       return new SourceError(SOURCE, 'failed', `powermetrics could not be started: ${exit.startError.message}`, { cause: exit.startError });
     }
     const stderr = firstLine(end.stderr);
-    const how = exit.exitCode !== null ? `exited (code ${exit.exitCode})` : `was killed (${exit.signal ?? 'unknown signal'})`;
+    const how = describeExit(exit);
     if (refusesWithoutRoot(end.stderr)) return permissionError(how, stderr);
     if (end.cause === 'silent') {
       return new SourceError(SOURCE, 'timeout', `powermetrics sent no sample for ${HANG_INTERVALS} intervals (${HANG_INTERVALS * this.#intervalMs} ms) and was killed`);
@@ -349,11 +359,12 @@ export const powermetricsModule: SourceModule = {
   replayFile: 'powermetrics.plist',
   create: (ctx) => new PowermetricsSource(ctx),
   capture: async (ctx) => {
+    const { file, args } = powermetricsCommand(powermetricsArgs(samplersFor(ctx.config.sources.powermetrics.samplers, isIntelMac()), 1000, 1));
     try {
       return await runCommand({
         source: SOURCE,
-        command: COMMAND,
-        args: powermetricsArgs(samplersFor(ctx.config.sources.powermetrics.samplers, isIntelMac()), 1000, 1),
+        command: file,
+        args,
         timeoutMs: 10_000,
         replayFile: 'powermetrics.plist',
       });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceName } from '../metrics/catalog.js';
-import { RUN_FILE_MAX_BUFFER_BYTES, runFile, type RunFileResult } from './child-process.js';
+import { describeExit, RUN_FILE_MAX_BUFFER_BYTES, runFile, type RunFileResult } from './child-process.js';
 import { SourceError } from './source.js';
 
 /**
@@ -59,8 +59,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<string> {
   }
   if (result.exitCode !== 0) {
     const stderr = result.stderr.trim().split('\n')[0] ?? '';
-    const how = result.exitCode !== null ? `exited (code ${result.exitCode})` : `was killed (${result.signal ?? 'unknown signal'})`;
-    throw new CommandFailedError(opts.source, `${line} ${how}${stderr ? `: "${stderr}"` : ''}`, result);
+    throw new CommandFailedError(opts.source, `${line} ${describeExit(result)}${stderr ? `: "${stderr}"` : ''}`, result);
   }
   return result.stdout;
 }
