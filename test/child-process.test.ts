@@ -153,4 +153,39 @@ describe('children and the agent process', () => {
     const oneShotPid = Number(readFileSync(oneShotPidFile, 'utf8').trim());
     await until(() => !isAlive(longLivedPid) && !isAlive(oneShotPid), 2000, `the children (pids ${longLivedPid}, ${oneShotPid}) to be gone`);
   });
+
+  /**
+   * A parent that starts a child whose own child ignores SIGTERM, waits until that grandchild runs,
+   * then ends as `how` says; returns the grandchild's pid once the parent is gone.
+   */
+  async function grandchildAfterParentEnds(how: 'process.exit' | 'SIGHUP'): Promise<number> {
+    tmp = mkdtempSync(join(tmpdir(), 'macos-agent-children-'));
+    const pidFile = join(tmp, 'grandchild.pid');
+    const parent = join(tmp, 'parent.mjs');
+    writeFileSync(parent, [
+      `import { readFileSync } from 'node:fs';`,
+      `import { spawnChild } from ${JSON.stringify(pathToFileURL(MODULE).href)};`,
+      `spawnChild('/bin/sh', ['-c', ${JSON.stringify(`sh -c 'trap "" TERM; echo $$ > "${pidFile}"; while :; do sleep 0.05; done' & wait`)}]);`,
+      `const started = setInterval(() => {`,
+      `  let pid = '';`,
+      `  try { pid = readFileSync(${JSON.stringify(pidFile)}, 'utf8').trim(); } catch {}`,
+      `  if (pid === '') return;`,
+      `  clearInterval(started);`,
+      how === 'process.exit' ? `  process.exit(0);` : `  process.kill(process.pid, 'SIGHUP');`,
+      `}, 10);`,
+    ].join('\n'));
+    await promisify(execFile)(process.execPath, ['--disable-warning=ExperimentalWarning', parent], { timeout: 10_000 }).catch(() => undefined);
+    return Number(readFileSync(pidFile, 'utf8').trim());
+  }
+
+  it('at exit, stops each live child\'s whole process group, a grandchild that ignores SIGTERM included', async () => {
+    const pid = await grandchildAfterParentEnds('process.exit');
+    // Gone once reaped: on this Linux test machine pid 1 reaps orphans only every ~2 s.
+    await until(() => !isAlive(pid), 5000, `the grandchild (pid ${pid}) to be gone`);
+  });
+
+  it('when the process dies of a signal it does not handle, execa\'s cleanup stops the live children\'s process groups', async () => {
+    const pid = await grandchildAfterParentEnds('SIGHUP');
+    await until(() => !isAlive(pid), 5000, `the grandchild (pid ${pid}) to be gone`);
+  });
 });

@@ -2,15 +2,16 @@
 // runs in a process group of its own (execa's `killDescendants`), and every signal goes to the
 // whole group, so what a command forks is stopped with it. A stop is SIGTERM first, SIGKILL after a
 // grace period: a child run through `sudo` only hears about it through sudo, which relays SIGTERM
-// to the command but cannot relay a SIGKILL. No child outlives the agent: execa's `cleanup` sends
-// SIGTERM to the live groups when the agent dies of a signal it does not handle, and the exit hook
-// below sends SIGTERM then SIGKILL on every `process.exit` (a root command whose sudo is killed
-// before relaying dies of SIGPIPE at its next write, since its reader, the agent, is gone).
+// to the command but cannot relay a SIGKILL. No child outlives the agent: when the agent exits, or
+// dies of a signal it does not handle, the exit hook below (signal-exit, the hook execa's own
+// `cleanup` uses) sends every live group SIGTERM, then SIGKILL for what ignores it (a root command
+// whose sudo is killed before relaying dies of SIGPIPE at its next write: its reader is gone).
 // Children run with LC_ALL=C (numbers and messages in the C locale) and the rest of the agent's
 // environment.
 
 import type { Readable } from 'node:stream';
 import { execa, type Options, type Result } from 'execa';
+import { onExit } from 'signal-exit';
 
 /** How a child ended. */
 export interface ChildExit {
@@ -59,7 +60,8 @@ const PIPE_DRAIN_MS = 200;
 type Subprocess = ReturnType<typeof execa>;
 
 const live = new Set<Subprocess>();
-let exitHookInstalled = false;
+/** Removes the exit hook; set while any child lives. */
+let removeExitHook: (() => void) | undefined;
 
 function killLiveChildren(): void {
   for (const child of live) {
@@ -69,11 +71,15 @@ function killLiveChildren(): void {
 }
 
 function register(child: Subprocess): void {
-  if (!exitHookInstalled) {
-    process.on('exit', killLiveChildren);
-    exitHookInstalled = true;
-  }
   live.add(child);
+  removeExitHook ??= onExit(killLiveChildren);
+}
+
+function unregister(child: Subprocess): void {
+  live.delete(child);
+  if (live.size > 0) return;
+  removeExitHook?.();
+  removeExitHook = undefined;
 }
 
 /** How many children are running (for tests and diagnostics). */
@@ -126,7 +132,7 @@ function start(file: string, args: readonly string[], opts: SpawnChildOptions, e
     drain.unref();
   });
   const settled = Promise.resolve(child).then((result) => {
-    live.delete(child);
+    unregister(child);
     if (stopRequested || result.timedOut || result.isMaxBuffer) child.kill('SIGKILL');
     return result as Result;
   });
