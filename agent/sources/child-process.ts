@@ -3,9 +3,10 @@
 // whole group, so what a command forks is stopped with it. A stop is SIGTERM first, SIGKILL after a
 // grace period: a child run through `sudo` only hears about it through sudo, which relays SIGTERM
 // to the command but cannot relay a SIGKILL. No child outlives the agent: when the agent exits, or
-// dies of a signal it does not handle, the exit hook below (signal-exit, the hook execa's own
-// `cleanup` uses) sends every live group SIGTERM, then SIGKILL for what ignores it (a root command
-// whose sudo is killed before relaying dies of SIGPIPE at its next write: its reader is gone).
+// dies of a signal it does not handle, execa's `cleanup` sends each live group SIGTERM, and the
+// exit hook below (signal-exit, on which that cleanup is built) adds SIGKILL for what ignores it (a
+// root command whose sudo is killed before relaying dies of SIGPIPE at its next write: its reader
+// is gone).
 // Children run with LC_ALL=C (numbers and messages in the C locale) and the rest of the agent's
 // environment.
 
@@ -60,8 +61,7 @@ const PIPE_DRAIN_MS = 200;
 type Subprocess = ReturnType<typeof execa>;
 
 const live = new Set<Subprocess>();
-/** Removes the exit hook; set while any child lives. */
-let removeExitHook: (() => void) | undefined;
+let exitHookInstalled = false;
 
 function killLiveChildren(): void {
   for (const child of live) {
@@ -71,15 +71,13 @@ function killLiveChildren(): void {
 }
 
 function register(child: Subprocess): void {
+  // Installed once and kept, so signal-exit's signal listeners stay in place (for execa's cleanup
+  // too) instead of being added and removed around every one-shot command.
+  if (!exitHookInstalled) {
+    onExit(killLiveChildren);
+    exitHookInstalled = true;
+  }
   live.add(child);
-  removeExitHook ??= onExit(killLiveChildren);
-}
-
-function unregister(child: Subprocess): void {
-  live.delete(child);
-  if (live.size > 0) return;
-  removeExitHook?.();
-  removeExitHook = undefined;
 }
 
 /** How many children are running (for tests and diagnostics). */
@@ -132,7 +130,7 @@ function start(file: string, args: readonly string[], opts: SpawnChildOptions, e
     drain.unref();
   });
   const settled = Promise.resolve(child).then((result) => {
-    unregister(child);
+    live.delete(child);
     if (stopRequested || result.timedOut || result.isMaxBuffer) child.kill('SIGKILL');
     return result as Result;
   });
