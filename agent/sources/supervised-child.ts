@@ -2,7 +2,17 @@
 // child, keeps the start of its stderr, ends it when it falls silent, replaces it on schedule, and
 // restarts it with backoff when it ends. The source keeps only "bytes → parser → points": it
 // hands the supervisor its command, reads the bytes, tells it when the stream made progress, and
-// decides from each end (exit code, signal, stderr) what follows.
+// decides from each end (exit code, signal, stderr) what follows. In a source:
+//
+//   const child = new SupervisedChild({
+//     command: () => ({ file: 'iostat', args: ['-w', '1'] }),
+//     timing: { restartDelayMs: 1000, maxRestartDelayMs: 60_000, killGraceMs: 1000, silenceMs: 3000 },
+//     onStdout: (chunk) => parser.push(chunk),         // call child.noteHealthy() per good sample
+//     onEnd: (end) => (end.exit.notFound ? 'give-up' : 'backoff'),
+//   });
+//   child.start(); … await child.stop();
+//
+// A one-shot command goes through runCommand (run-command.ts) instead.
 //
 // Every stop is SIGTERM, then SIGKILL after the kill grace, to the child's whole process group
 // (child-process.ts), so a command run through `sudo` hears the SIGTERM relayed.
@@ -21,7 +31,7 @@ export interface SupervisorTiming {
   readonly maxRestartDelayMs: number;
   /** Between SIGTERM and SIGKILL. */
   readonly killGraceMs: number;
-  /** No progress (noteProgress) for longer than this: the child is hung, ended and handed to onEnd. */
+  /** No progress (noteProgress) for this long: the child is hung, ended and handed to onEnd. */
   readonly silenceMs: number;
   /** The child is replaced after running this long. Absent: never. */
   readonly recycleAfterMs?: number;
@@ -143,7 +153,7 @@ export class SupervisedChild {
     const { silenceMs, recycleAfterMs } = this.#opts.timing;
     const watchdog = setInterval(() => {
       const silentFor = Date.now() - this.#lastProgressAt;
-      if (silentFor <= silenceMs) return;
+      if (silentFor < silenceMs) return;
       this.#silentForMs = silentFor;
       this.#end('silent');
     }, Math.max(1, Math.round(silenceMs / 3)));
