@@ -10,84 +10,16 @@ import { assertSafeFile, UnsafeFileError } from './file-safety.js';
 // type and default; values are validated at start, and an error names the key, the bad value and
 // what is allowed.
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-
-export interface AgentConfig {
-  /** Collection and export interval (ms). */
-  interval: number;
-  log_level: LogLevel;
-  /** The daemon appends its log here instead of stdout, and reopens it on SIGHUP ('' = stdout). */
-  log_file: string;
-  /** Where the export spool and other state live. */
-  state_dir: string;
-  /** The daemon writes its pid here while it runs (newsyslog signals it after rotating the logs). */
-  pid_file: string;
-  sources: {
-    powermetrics: {
-      enabled: boolean;
-      samplers: string[];
-      /** Sample interval (ms); defaults to `interval`. */
-      interval: number;
-      /** Restart the long-lived child after this long (ms), because powermetrics grows without bound. */
-      recycle_after: number;
-      /** A plist document larger than this is dropped and the stream resynchronised. */
-      max_document_bytes: number;
-      /**
-       * Start powermetrics through `sudo -n` (the system service runs as the role account, and a
-       * sudoers drop-in allows exactly its command lines); false runs it directly (as root).
-       */
-      sudo: boolean;
-    };
-    /** Each source's `interval` (ms): how often it is collected and exported; a multiple of `interval` is best. */
-    iostat: { enabled: boolean; interval: number };
-    vm_stat: { enabled: boolean; interval: number };
-    sysctl: { enabled: boolean; interval: number };
-    smc: {
-      enabled: boolean;
-      interval: number;
-      /** Temperatures outside [min, max] °C are dropped as implausible. */
-      min_celsius: number;
-      max_celsius: number;
-    };
-  };
-  exporter: {
-    endpoint: string;
-    /** Per-export deadline (ms). */
-    timeout: number;
-    /** `auto`: gzip, except to a loopback endpoint (the node's own collector), where it only costs CPU on both ends. */
-    compression: 'auto' | 'gzip' | 'none';
-    /** A file of `key=value` lines (or comma-separated) sent as gRPC metadata; never logged. */
-    headers_file: string;
-    /** Headers from OTEL_EXPORTER_OTLP_(METRICS_)HEADERS; never logged. */
-    headers: string;
-    ca_file: string;
-    cert_file: string;
-    key_file: string;
-    insecure: boolean;
-    queue: {
-      /** Bound on queued export batches, memory and disk together. */
-      max_bytes: number;
-      /** Batches older than this are dropped (ms). */
-      max_age: number;
-    };
-  };
-  resource: {
-    /** Extra resource attributes, `k=v,k2=v2` (as OTEL_RESOURCE_ATTRIBUTES). */
-    attributes: string;
-    service_name: string;
-  };
-}
-
 type SettingType =
-  | { kind: 'boolean' }
-  | { kind: 'string' }
-  | { kind: 'path' }
-  | { kind: 'url'; schemes: readonly string[] }
-  | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'list'; values?: readonly string[] }
-  | { kind: 'duration'; minMs: number; maxMs: number }
-  | { kind: 'size'; minBytes: number; maxBytes: number }
-  | { kind: 'number'; min: number; max: number };
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'string' }
+  | { readonly kind: 'path' }
+  | { readonly kind: 'url'; readonly schemes: readonly string[] }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  | { readonly kind: 'list'; readonly values?: readonly string[] }
+  | { readonly kind: 'duration'; readonly minMs: number; readonly maxMs: number }
+  | { readonly kind: 'size'; readonly minBytes: number; readonly maxBytes: number }
+  | { readonly kind: 'number'; readonly min: number; readonly max: number };
 
 interface Setting {
   /** Dotted path in the YAML file and in AgentConfig. */
@@ -110,16 +42,21 @@ export const POWERMETRICS_SAMPLERS = [
   'cpu_power', 'gpu_power', 'ane_power', 'thermal', 'tasks', 'battery', 'network', 'disk', 'interrupts', 'smc',
 ] as const;
 
-export const SETTINGS: readonly Setting[] = [
+// The one table of settings: AgentConfig, the type the agent reads, is derived from it below.
+// Durations are in ms, sizes in bytes.
+export const SETTINGS = [
   { key: 'interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: '10s', env: ['OTEL_METRIC_EXPORT_INTERVAL'] },
   { key: 'log_level', type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info' },
   { key: 'log_file', type: { kind: 'path' }, default: '' },
   { key: 'state_dir', type: { kind: 'path' }, default: () => defaultStateDir() },
+  // The daemon writes its pid here while it runs (newsyslog signals it after rotating the logs).
   { key: 'pid_file', type: { kind: 'path' }, default: '' },
   { key: 'sources.powermetrics.enabled', type: { kind: 'boolean' }, default: 'true' },
   { key: 'sources.powermetrics.samplers', type: { kind: 'list', values: POWERMETRICS_SAMPLERS }, default: 'cpu_power,gpu_power,ane_power,thermal' },
   { key: 'sources.powermetrics.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
+  // powermetrics grows without bound: the long-lived child is replaced this often.
   { key: 'sources.powermetrics.recycle_after', type: { kind: 'duration', minMs: 60 * SECOND, maxMs: 7 * DAY }, default: '6h' },
+  // A plist document larger than this is dropped and the stream resynchronised.
   { key: 'sources.powermetrics.max_document_bytes', type: { kind: 'size', minBytes: 64 * 1024, maxBytes: 256 * MiB }, default: '8MiB' },
   { key: 'sources.powermetrics.sudo', type: { kind: 'boolean' }, default: 'false' },
   { key: 'sources.iostat.enabled', type: { kind: 'boolean' }, default: 'true' },
@@ -131,21 +68,61 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'sources.sysctl.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${Math.max(Number(c['interval']), 60 * SECOND)}ms` },
   { key: 'sources.smc.enabled', type: { kind: 'boolean' }, default: 'true' },
   { key: 'sources.smc.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
+  // Temperatures outside [min, max] °C are dropped as implausible.
   { key: 'sources.smc.min_celsius', type: { kind: 'number', min: -50, max: 100 }, default: '15' },
   { key: 'sources.smc.max_celsius', type: { kind: 'number', min: 50, max: 200 }, default: '130' },
   { key: 'exporter.endpoint', type: { kind: 'url', schemes: ['http:', 'https:'] }, default: 'http://localhost:4317', env: ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'] },
   { key: 'exporter.timeout', type: { kind: 'duration', minMs: 100, maxMs: 5 * 60 * SECOND }, default: '10s', env: ['OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_METRIC_EXPORT_TIMEOUT'] },
+  // `auto`: gzip, except to a loopback endpoint (the node's own collector), where it only costs CPU on both ends.
   { key: 'exporter.compression', type: { kind: 'enum', values: ['auto', 'gzip', 'none'] }, default: 'auto', env: ['OTEL_EXPORTER_OTLP_COMPRESSION', 'OTEL_EXPORTER_OTLP_METRICS_COMPRESSION'] },
+  // Headers (a file of `key=value` lines, or inline) are sent as gRPC metadata and never logged.
   { key: 'exporter.headers_file', type: { kind: 'path' }, default: '' },
   { key: 'exporter.headers', type: { kind: 'string' }, default: '', env: ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_METRICS_HEADERS'], secret: true },
   { key: 'exporter.ca_file', type: { kind: 'path' }, default: '', env: ['OTEL_EXPORTER_OTLP_CERTIFICATE', 'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE'] },
   { key: 'exporter.cert_file', type: { kind: 'path' }, default: '', env: ['OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE', 'OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE'] },
   { key: 'exporter.key_file', type: { kind: 'path' }, default: '', env: ['OTEL_EXPORTER_OTLP_CLIENT_KEY', 'OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY'] },
-  { key: 'exporter.insecure', type: { kind: 'boolean' }, default: 'false', env: ['OTEL_EXPORTER_OTLP_INSECURE', 'OTEL_EXPORTER_OTLP_METRICS_INSECURE'] },
+  // Bound on queued export batches, memory and disk together; older batches are dropped after max_age.
   { key: 'exporter.queue.max_bytes', type: { kind: 'size', minBytes: 64 * 1024, maxBytes: 4 * GiB }, default: '64MiB' },
   { key: 'exporter.queue.max_age', type: { kind: 'duration', minMs: 60 * SECOND, maxMs: 30 * DAY }, default: '24h' },
   { key: 'resource.attributes', type: { kind: 'string' }, default: '', env: ['OTEL_RESOURCE_ATTRIBUTES'] },
   { key: 'resource.service_name', type: { kind: 'string' }, default: 'macos-agent', env: ['OTEL_SERVICE_NAME'] },
+] as const satisfies readonly Setting[];
+
+type AnySetting = (typeof SETTINGS)[number];
+
+/** The value a setting's type parses to. */
+type ValueOf<T extends SettingType> =
+  T extends { kind: 'boolean' } ? boolean
+    : T extends { kind: 'enum'; values: readonly (infer V)[] } ? V
+      : T extends { kind: 'list'; values: readonly (infer V)[] } ? V[]
+        : T extends { kind: 'list' } ? string[]
+          : T extends { kind: 'duration' | 'size' | 'number' } ? number
+            : string;
+
+/** Every setting's value by its dotted key. */
+type FlatConfig = { [S in AnySetting as S['key']]: ValueOf<S['type']> };
+
+/** Dotted keys under prefix P, nested into objects: `sources.smc.enabled` becomes sources → smc → enabled. */
+type Nested<F, P extends string = ''> = {
+  [K in keyof F & string as K extends `${P}${infer Head}.${string}` ? Head : K extends `${P}${infer Leaf}` ? Leaf : never]:
+    K extends `${P}${infer Head}.${string}` ? Nested<F, `${P}${Head}.`> : F[K];
+};
+
+/** The configuration as the agent reads it, derived from SETTINGS (durations in ms, sizes in bytes). */
+export type AgentConfig = Nested<FlatConfig>;
+
+export type LogLevel = AgentConfig['log_level'];
+
+/**
+ * Keys that were settings once and are refused with what to do instead, rather than accepted and
+ * ignored. The variables are the standard ones that would set them.
+ */
+const RETIRED_SETTINGS: readonly { readonly key: string; readonly env: readonly string[]; readonly why: string }[] = [
+  {
+    key: 'exporter.insecure',
+    env: ['OTEL_EXPORTER_OTLP_INSECURE', 'OTEL_EXPORTER_OTLP_METRICS_INSECURE'],
+    why: "the endpoint's scheme decides TLS: set exporter.endpoint to http://HOST:4317 for plaintext or https://HOST:4317 for TLS",
+  },
 ];
 
 export const DEFAULT_CONFIG_PATHS = [
@@ -183,16 +160,34 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const path = opts.path ?? env['MACOS_AGENT_CONFIG'] ?? DEFAULT_CONFIG_PATHS.find((p) => existsSync(p));
   const explicit = opts.path !== undefined || env['MACOS_AGENT_CONFIG'] !== undefined;
   const fromFile = path !== undefined ? readConfigFile(path, explicit) : {};
+  const overrides = opts.overrides ?? {};
+  refuseRetiredSettings(fromFile, env, overrides, path);
+  for (const key of Object.keys(overrides)) {
+    if (!KNOWN_KEYS.has(key)) throw new ConfigError(`unknown key "${key}" on the command line; allowed keys: ${[...KNOWN_KEYS].join(', ')}`);
+  }
 
   const flat: Record<string, unknown> = {};
   for (const setting of SETTINGS) {
-    const [raw, origin] = pickRaw(setting, fromFile, env, opts.overrides ?? {}, path);
+    const [raw, origin] = pickRaw(setting, fromFile, env, overrides, path);
     const value = raw === undefined
       ? parseValue(setting, typeof setting.default === 'function' ? setting.default(flat) : setting.default, 'default')
       : parseValue(setting, raw, origin);
     flat[setting.key] = value;
   }
-  return { config: unflatten(flat) as unknown as AgentConfig, path };
+  // AgentConfig is derived from SETTINGS, and every key of SETTINGS was just parsed by its type.
+  return { config: unflatten(flat) as AgentConfig, path };
+}
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set(SETTINGS.map((s) => s.key));
+
+/** A retired setting anywhere (file, variable, flag) stops the agent with what to do instead. */
+function refuseRetiredSettings(fromFile: Record<string, unknown>, env: NodeJS.ProcessEnv, overrides: Readonly<Record<string, string>>, path: string | undefined): void {
+  for (const retired of RETIRED_SETTINGS) {
+    const origin = overrides[retired.key] !== undefined ? 'command line'
+      : [envName(retired.key), ...retired.env].find((name) => env[name] !== undefined && env[name] !== '')
+        ?? (fromFile[retired.key] !== undefined ? path ?? 'config file' : undefined);
+    if (origin !== undefined) throw new ConfigError(`${retired.key} (from ${origin}) is not supported: ${retired.why}`);
+  }
 }
 
 function readConfigFile(path: string, explicit: boolean): Record<string, unknown> {
@@ -215,10 +210,9 @@ function readConfigFile(path: string, explicit: boolean): Record<string, unknown
     throw new ConfigError(`config file ${path} must be a mapping of keys (interval, sources, exporter, ...), not ${Array.isArray(doc) ? 'a list' : typeof doc}`);
   }
   const flat = flatten(doc as Record<string, unknown>);
-  const known = new Set(SETTINGS.map((s) => s.key));
   for (const key of Object.keys(flat)) {
-    if (!known.has(key)) {
-      throw new ConfigError(`unknown key "${key}" in ${path}; allowed keys: ${[...known].join(', ')}`);
+    if (!KNOWN_KEYS.has(key) && !RETIRED_SETTINGS.some((r) => r.key === key)) {
+      throw new ConfigError(`unknown key "${key}" in ${path}; allowed keys: ${[...KNOWN_KEYS].join(', ')}`);
     }
   }
   try {

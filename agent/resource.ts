@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { parseSysctl } from './parsers/sysctl.js';
 import { readRegularFile } from './file-safety.js';
-import { runFile } from './sources/child-process.js';
+import { describeExit, runFile } from './sources/child-process.js';
 import { MAX_REPLAY_FILE_BYTES } from './sources/run-command.js';
 import type { Attributes } from './metrics/catalog.js';
 import type { AgentConfig } from './config.js';
@@ -76,9 +76,7 @@ export function parseIoregPlatformUuid(text: string): string | undefined {
 async function run(command: string, args: readonly string[], timeoutMs: number): Promise<string> {
   const result = await runFile(command, args, { timeoutMs });
   if (result.exitCode !== 0) {
-    const how = result.startError !== undefined ? `could not be started (${result.startError.message})`
-      : result.timedOut ? `did not finish within ${timeoutMs} ms`
-        : result.exitCode !== null ? `exited (code ${result.exitCode})` : `was killed (${result.signal})`;
+    const how = result.timedOut ? `did not finish within ${timeoutMs} ms` : describeExit(result);
     throw new Error(`${[command, ...args].join(' ')} ${how}`);
   }
   return result.stdout;

@@ -1,7 +1,7 @@
 // The agent's child processes: one-shot runs that report how they ended instead of throwing,
 // timeouts that end even a child ignoring SIGTERM, and no child left running when the agent exits.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -77,6 +77,15 @@ describe('runFile', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
+  it('a timed-out command is stopped with its whole process group: what it forked is gone too', async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'macos-agent-group-'));
+    const grandchildPid = join(tmp, 'grandchild.pid');
+    const result = await runFile('/bin/sh', ['-c', `sleep 60 & echo $! > '${grandchildPid}'; wait`], { timeoutMs: 300 });
+    expect(result).toMatchObject({ timedOut: true, signal: 'SIGTERM' });
+    const pid = Number(readFileSync(grandchildPid, 'utf8').trim());
+    await until(() => !isAlive(pid), 5000, `the grandchild (pid ${pid}) to be gone`);
+  });
+
   it('keeps at most maxBufferBytes of output and ends a command that prints more', async () => {
     const result = await runFile('head', ['-c', '1000000', '/dev/zero'], { timeoutMs: 5000, maxBufferBytes: 1000 });
     expect(result.outputTooLarge).toBe(true);
@@ -94,6 +103,18 @@ describe('spawnChild', () => {
     expect(await child.exited).toMatchObject({ exitCode: null, signal: 'SIGTERM', notFound: false });
     expect(liveChildCount()).toBe(before);
     expect(isAlive(child.pid!)).toBe(false);
+  });
+
+  it('terminate() stops the child\'s whole process group, a grandchild that ignores SIGTERM included (SIGKILL after the grace)', async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'macos-agent-group-'));
+    const grandchildPid = join(tmp, 'grandchild.pid');
+    const child = spawnChild('/bin/sh', ['-c', `sh -c 'trap "" TERM; echo $$ > "${grandchildPid}"; while :; do sleep 0.05; done' & wait`], { killGraceMs: 300 });
+    await until(() => existsSync(grandchildPid) && readFileSync(grandchildPid, 'utf8').trim() !== '', 2000, 'the grandchild to start');
+    const pid = Number(readFileSync(grandchildPid, 'utf8').trim());
+    child.terminate();
+    expect(await child.exited).toMatchObject({ signal: 'SIGTERM' });
+    // Gone once reaped: on this Linux test machine pid 1 reaps orphans only every ~2 s.
+    await until(() => !isAlive(pid), 5000, `the grandchild (pid ${pid}) to be gone`);
   });
 
   it('streams the child output as it comes', async () => {
@@ -131,5 +152,40 @@ describe('children and the agent process', () => {
     expect(longLivedPid).toBeGreaterThan(0);
     const oneShotPid = Number(readFileSync(oneShotPidFile, 'utf8').trim());
     await until(() => !isAlive(longLivedPid) && !isAlive(oneShotPid), 2000, `the children (pids ${longLivedPid}, ${oneShotPid}) to be gone`);
+  });
+
+  /**
+   * A parent that starts a child whose own child ignores SIGTERM, waits until that grandchild runs,
+   * then ends as `how` says; returns the grandchild's pid once the parent is gone.
+   */
+  async function grandchildAfterParentEnds(how: 'process.exit' | 'SIGHUP'): Promise<number> {
+    tmp = mkdtempSync(join(tmpdir(), 'macos-agent-children-'));
+    const pidFile = join(tmp, 'grandchild.pid');
+    const parent = join(tmp, 'parent.mjs');
+    writeFileSync(parent, [
+      `import { readFileSync } from 'node:fs';`,
+      `import { spawnChild } from ${JSON.stringify(pathToFileURL(MODULE).href)};`,
+      `spawnChild('/bin/sh', ['-c', ${JSON.stringify(`sh -c 'trap "" TERM; echo $$ > "${pidFile}"; while :; do sleep 0.05; done' & wait`)}]);`,
+      `const started = setInterval(() => {`,
+      `  let pid = '';`,
+      `  try { pid = readFileSync(${JSON.stringify(pidFile)}, 'utf8').trim(); } catch {}`,
+      `  if (pid === '') return;`,
+      `  clearInterval(started);`,
+      how === 'process.exit' ? `  process.exit(0);` : `  process.kill(process.pid, 'SIGHUP');`,
+      `}, 10);`,
+    ].join('\n'));
+    await promisify(execFile)(process.execPath, ['--disable-warning=ExperimentalWarning', parent], { timeout: 10_000 }).catch(() => undefined);
+    return Number(readFileSync(pidFile, 'utf8').trim());
+  }
+
+  it('at exit, stops each live child\'s whole process group, a grandchild that ignores SIGTERM included', async () => {
+    const pid = await grandchildAfterParentEnds('process.exit');
+    // Gone once reaped: on this Linux test machine pid 1 reaps orphans only every ~2 s.
+    await until(() => !isAlive(pid), 5000, `the grandchild (pid ${pid}) to be gone`);
+  });
+
+  it('when the process dies of a signal it does not handle, execa\'s cleanup stops the live children\'s process groups', async () => {
+    const pid = await grandchildAfterParentEnds('SIGHUP');
+    await until(() => !isAlive(pid), 5000, `the grandchild (pid ${pid}) to be gone`);
   });
 });

@@ -75,4 +75,56 @@ describe('Collection', () => {
     expect(telemetry.errorCount('iostat', 'missing')).toBe(3);
     expect(store.count('vm_stat')).toBe(1);
   });
+
+  it('with a schedule, a source slower than the cycle delays neither the others nor the cycle, is not started twice, and its points come with the next cycle', async () => {
+    let release: ((points: ReturnType<typeof point>[]) => void) | undefined;
+    let slowCalls = 0;
+    const slow: Source = {
+      name: 'vm_stat',
+      collect: () => {
+        slowCalls++;
+        return new Promise((resolve) => { release = resolve; });
+      },
+      async stop() {},
+    };
+    const fast = countingSource('sysctl');
+    const store = new PointStore();
+    const { log, lines } = logLines();
+    const c = new Collection([slow, fast], store, new AgentTelemetry(), log, { cycleMs: 100, intervalOf: () => 100, waitMs: 30 });
+
+    const t0 = performance.now();
+    const first = await c.collectAll(0);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(first.map((s) => [s.name, s.ok, s.errorKind])).toEqual([['vm_stat', false, 'timeout'], ['sysctl', true, undefined]]);
+    expect(first[0]!.error).toMatch(/^vm_stat is still collecting after \d+ ms; its points are exported with the first cycle after it finishes$/);
+    expect([store.count('vm_stat'), store.count('sysctl')]).toEqual([0, 1]);
+
+    const second = await c.collectAll(100);
+    expect(second.map((s) => [s.name, s.ok])).toEqual([['vm_stat', false], ['sysctl', true]]);
+    expect(slowCalls).toBe(1);
+    expect(fast.calls).toBe(2);
+
+    release!([point('memoryLimit', 42)]);
+    await new Promise((r) => setImmediate(r));
+    // Landed between cycles: the next export carries it once, and it is collected again.
+    const third = await c.collectAll(200);
+    expect(slowCalls).toBe(2);
+    expect(third.map((s) => [s.name, s.ok])).toEqual([['vm_stat', false], ['sysctl', true]]);
+    expect(lines.filter((l) => l.msg === 'vm_stat is slower than the cycle; the other sources and the export do not wait for it')).toHaveLength(1);
+  });
+
+  it('exports late points on the cycle after they land when the source is not due again', async () => {
+    let release: ((points: ReturnType<typeof point>[]) => void) | undefined;
+    const slow: Source = { name: 'sysctl', collect: () => new Promise((resolve) => { release = resolve; }), async stop() {} };
+    const store = new PointStore();
+    const c = new Collection([slow], store, new AgentTelemetry(), logLines().log, { cycleMs: 100, intervalOf: () => 1000, waitMs: 10 });
+    await c.collectAll(0);
+    release!([point('memoryLimit', 7)]);
+    await new Promise((r) => setImmediate(r));
+    expect(store.count('sysctl')).toBe(1);
+    expect(await c.collectAll(100)).toEqual([]);
+    expect(store.count('sysctl'), 'exported with the cycle after it landed').toBe(1);
+    await c.collectAll(200);
+    expect(store.count('sysctl'), 'and never repeated').toBe(0);
+  });
 });

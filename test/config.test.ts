@@ -48,6 +48,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ path: configFile('intervall: 10s\n'), env: {} })).toThrow(/unknown key "intervall" in .*allowed keys: interval, log_level/);
   });
 
+  it('rejects an unknown key given with --set, instead of ignoring it', () => {
+    expect(() => loadConfig({ env: {}, overrides: { 'sources.smc.enabeld': 'false' } }))
+      .toThrow(/^unknown key "sources.smc.enabeld" on the command line; allowed keys: interval, log_level/);
+  });
+
+  it('refuses exporter.insecure wherever it is set, saying that the endpoint scheme decides TLS', () => {
+    const why = "is not supported: the endpoint's scheme decides TLS: set exporter.endpoint to http://HOST:4317 for plaintext or https://HOST:4317 for TLS";
+    const path = configFile('exporter:\n  insecure: true\n');
+    expect(() => loadConfig({ path, env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ path, env: {} })).toThrow(`exporter.insecure (from ${path}) ${why}`);
+    expect(() => loadConfig({ env: { OTEL_EXPORTER_OTLP_INSECURE: 'true' } })).toThrow(`exporter.insecure (from OTEL_EXPORTER_OTLP_INSECURE) ${why}`);
+    expect(() => loadConfig({ env: { MACOS_AGENT_EXPORTER_INSECURE: 'false' } })).toThrow(`exporter.insecure (from MACOS_AGENT_EXPORTER_INSECURE) ${why}`);
+    expect(() => loadConfig({ env: {}, overrides: { 'exporter.insecure': 'true' } })).toThrow(`exporter.insecure (from command line) ${why}`);
+  });
+
   it('fails clearly when --config names a file that does not exist', () => {
     expect(() => loadConfig({ path: '/nonexistent/config.yaml', env: {} })).toThrow(ConfigError);
     expect(() => loadConfig({ path: '/nonexistent/config.yaml', env: {} })).toThrow(/cannot read config file \/nonexistent\/config.yaml: ENOENT/);

@@ -243,8 +243,23 @@ export interface Point {
   readonly value: number;
 }
 
-export function point(metric: MetricKey, value: number, attributes: Attributes = {}): Point {
-  return { metric, value, attributes };
+/** The attribute keys metric M declares in the catalog. */
+export type AttributeKeyOf<M extends MetricKey> = (typeof METRICS)[M]['attributes'][number];
+
+/** Attributes a point of metric M may carry: the keys M declares, each optional. */
+export type PointAttributes<M extends MetricKey> = { readonly [K in AttributeKeyOf<M>]?: AttributeValue };
+
+/** A, with every key that is not among Allowed made impossible (a variable's extra keys included). */
+type OnlyKeys<A, Allowed extends PropertyKey> = A & { readonly [K in Exclude<keyof A, Allowed>]: never };
+
+/**
+ * A point of metric M. Its attributes may use only the keys M declares in METRICS: a typo or a
+ * key of another metric is a compile error, not a new time series.
+ */
+export function point<M extends MetricKey, A extends PointAttributes<M> = PointAttributes<M>>(
+  metric: M, value: number, attributes?: OnlyKeys<A, AttributeKeyOf<M>>,
+): Point {
+  return { metric, value, attributes: attributes ?? {} };
 }
 
 export const ALL_METRICS: readonly MetricSpec[] = Object.values(METRICS);

@@ -1,10 +1,18 @@
-// The agent's child processes, on node:child_process (argument arrays, never a shell). Every child
-// is registered while it lives and killed (SIGKILL) when the agent's process exits, so no command
-// outlives the agent. Children run with LC_ALL=C (numbers and messages in the C locale) and the
-// rest of the agent's environment.
+// The agent's child processes, all started by execa (argument arrays, never a shell). Each child
+// runs in a process group of its own (execa's `killDescendants`), and every signal goes to the
+// whole group, so what a command forks is stopped with it. A stop is SIGTERM first, SIGKILL after a
+// grace period: a child run through `sudo` only hears about it through sudo, which relays SIGTERM
+// to the command but cannot relay a SIGKILL. No child outlives the agent: when the agent exits, or
+// dies of a signal it does not handle, execa's `cleanup` sends each live group SIGTERM, and the
+// exit hook below (signal-exit, on which that cleanup is built) adds SIGKILL for what ignores it (a
+// root command whose sudo is killed before relaying dies of SIGPIPE at its next write: its reader
+// is gone).
+// Children run with LC_ALL=C (numbers and messages in the C locale) and the rest of the agent's
+// environment.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { execa, type Options, type Result } from 'execa';
+import { onExit } from 'signal-exit';
 
 /** How a child ended. */
 export interface ChildExit {
@@ -15,6 +23,12 @@ export interface ChildExit {
   readonly notFound: boolean;
   /** Why the child could not be started (ENOENT included), if it never ran. */
   readonly startError: Error | undefined;
+}
+
+/** How a child ended, in the words every message uses: `exited (code 1)`, `was killed (SIGKILL)`, `could not be started (…)`. */
+export function describeExit(exit: ChildExit): string {
+  if (exit.startError !== undefined) return `could not be started (${exit.startError.message})`;
+  return exit.exitCode !== null ? `exited (code ${exit.exitCode})` : `was killed (${exit.signal ?? 'unknown signal'})`;
 }
 
 export interface SpawnChildOptions {
@@ -31,29 +45,36 @@ export interface LiveChild {
   readonly stderr: Readable;
   /** Resolves (never rejects) once the child has exited and its output is read. */
   readonly exited: Promise<ChildExit>;
-  /** SIGTERM now, SIGKILL after the kill grace if it is still running. */
+  /** SIGTERM to its process group now, SIGKILL after the kill grace if any of it is still running. */
   terminate(): void;
-  /** SIGKILL now. */
+  /** SIGKILL to its process group now. */
   kill(): void;
 }
 
 const DEFAULT_KILL_GRACE_MS = 2000;
 /**
- * After the child exits, how long its pipes may stay open before they are closed: a grandchild
- * that inherited them would otherwise hold `exited` until it ends too.
+ * After the child exits, how long its pipes may stay open before they are closed: a process it
+ * left running in the background would otherwise hold `exited` until that one ends too.
  */
 const PIPE_DRAIN_MS = 200;
 
-const live = new Set<ChildProcess>();
+type Subprocess = ReturnType<typeof execa>;
+
+const live = new Set<Subprocess>();
 let exitHookInstalled = false;
 
 function killLiveChildren(): void {
-  for (const child of live) child.kill('SIGKILL');
+  for (const child of live) {
+    child.kill('SIGTERM');
+    child.kill('SIGKILL');
+  }
 }
 
-function register(child: ChildProcess): void {
+function register(child: Subprocess): void {
+  // Installed once and kept, so signal-exit's signal listeners stay in place (for execa's cleanup
+  // too) instead of being added and removed around every one-shot command.
   if (!exitHookInstalled) {
-    process.on('exit', killLiveChildren);
+    onExit(killLiveChildren);
     exitHookInstalled = true;
   }
   live.add(child);
@@ -64,64 +85,81 @@ export function liveChildCount(): number {
   return live.size;
 }
 
-/** Starts `command args` (found on PATH) as a child that dies with the agent. */
-export function spawnChild(command: string, args: readonly string[], opts: SpawnChildOptions = {}): LiveChild {
-  const killGraceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-  const child = spawn(command, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LC_ALL: 'C', ...opts.env },
-  });
-  const stdout = child.stdout!;
-  const stderr = child.stderr!;
-  let running = child.pid !== undefined;
-  if (running) register(child);
-  let forceKill: NodeJS.Timeout | undefined;
-
-  const exited = new Promise<ChildExit>((resolve) => {
-    let startError: Error | undefined;
-    // Also where a failed kill() would be reported; a child that started has no start error.
-    child.on('error', (e) => {
-      if (child.pid === undefined) startError ??= e;
-    });
-    let drain: NodeJS.Timeout | undefined;
-    child.on('exit', () => {
-      running = false;
-      live.delete(child);
-      clearTimeout(forceKill);
-      drain = setTimeout(() => {
-        stdout.destroy();
-        stderr.destroy();
-      }, PIPE_DRAIN_MS);
-      drain.unref();
-    });
-    child.on('close', (exitCode: number | null, signal: NodeJS.Signals | null) => {
-      running = false;
-      live.delete(child);
-      clearTimeout(forceKill);
-      clearTimeout(drain);
-      const notFound = (startError as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-      resolve({ exitCode: startError === undefined ? exitCode : null, signal, notFound, startError });
-    });
-  });
-
+function execaOptions(opts: SpawnChildOptions, extra: Options): Options {
   return {
-    pid: child.pid,
-    stdout,
-    stderr,
-    exited,
+    stdin: 'ignore',
+    env: { LC_ALL: 'C', ...opts.env },
+    killDescendants: true,
+    cleanup: true,
+    forceKillAfterDelay: opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
+    reject: false,
+    stripFinalNewline: false,
+    ...extra,
+  };
+}
+
+/** How a child ended, from execa's structured result (never from its message text). */
+function childExit(child: Subprocess, result: Result): ChildExit {
+  const started = child.pid !== undefined;
+  const startError = started ? undefined : (result.cause instanceof Error ? result.cause : new Error(result.shortMessage));
+  return {
+    exitCode: started ? result.exitCode ?? null : null,
+    signal: started ? (result.signal as NodeJS.Signals | undefined) ?? null : null,
+    notFound: !started && result.code === 'ENOENT',
+    startError,
+  };
+}
+
+/**
+ * Starts `file args` under execa, registered while it lives; `settled` resolves once it has exited
+ * and its output is read. A child that exits on its own leaves its group alone; one that was told
+ * to stop (terminate, kill, timeout, too much output) has whatever is left of its group killed
+ * once it is gone.
+ */
+function start(file: string, args: readonly string[], opts: SpawnChildOptions, extra: Options): { child: Subprocess; terminate: () => void; kill: () => void; settled: Promise<Result> } {
+  const child = execa(file, args, execaOptions(opts, extra));
+  if (child.pid !== undefined) register(child);
+  let stopRequested = false;
+  let running = child.pid !== undefined;
+  child.nodeChildProcess.once('exit', () => {
+    running = false;
+    const drain = setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, PIPE_DRAIN_MS);
+    drain.unref();
+  });
+  const settled = Promise.resolve(child).then((result) => {
+    live.delete(child);
+    if (stopRequested || result.timedOut || result.isMaxBuffer) child.kill('SIGKILL');
+    return result as Result;
+  });
+  return {
+    child,
+    settled,
     terminate: () => {
-      if (!running) return;
-      child.kill('SIGTERM');
-      if (forceKill === undefined) {
-        forceKill = setTimeout(() => {
-          if (running) child.kill('SIGKILL');
-        }, killGraceMs);
-        forceKill.unref();
-      }
+      if (!running || stopRequested) return;
+      stopRequested = true;
+      child.kill();
     },
     kill: () => {
-      if (running) child.kill('SIGKILL');
+      if (!running) return;
+      stopRequested = true;
+      child.kill('SIGKILL');
     },
+  };
+}
+
+/** Starts `command args` (found on PATH) as a child that dies with the agent. */
+export function spawnChild(command: string, args: readonly string[], opts: SpawnChildOptions = {}): LiveChild {
+  const { child, settled, terminate, kill } = start(command, args, opts, { stdout: 'pipe', stderr: 'pipe', buffer: false });
+  return {
+    pid: child.pid,
+    stdout: child.stdout!,
+    stderr: child.stderr!,
+    exited: settled.then((result) => childExit(child, result)),
+    terminate,
+    kill,
   };
 }
 
@@ -144,47 +182,29 @@ export interface RunFileResult extends ChildExit {
 /** A one-shot powermetrics plist can be about 1 MB; this leaves room for much larger machines. */
 export const RUN_FILE_MAX_BUFFER_BYTES = 16 * 1024 * 1024;
 
+function text(output: unknown): string {
+  return output instanceof Uint8Array ? Buffer.from(output.buffer, output.byteOffset, output.byteLength).toString('utf8') : '';
+}
+
 /**
  * Runs `command args` once and returns what it printed and how it ended. A non-zero exit, a
  * signal, a timeout or a missing command is reported in the result, never thrown.
  */
-export function runFile(command: string, args: readonly string[], opts: RunFileOptions): Promise<RunFileResult> {
-  const maxBufferBytes = opts.maxBufferBytes ?? RUN_FILE_MAX_BUFFER_BYTES;
-  const child = spawnChild(command, args, opts);
-  let timedOut = false;
-  let outputTooLarge = false;
-  const collect = (stream: Readable): Buffer[] => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    stream.on('data', (chunk: Buffer) => {
-      if (bytes + chunk.length > maxBufferBytes) {
-        if (!outputTooLarge) {
-          outputTooLarge = true;
-          chunks.push(chunk.subarray(0, maxBufferBytes - bytes));
-          bytes = maxBufferBytes;
-          child.terminate();
-        }
-        return;
-      }
-      bytes += chunk.length;
-      chunks.push(chunk);
-    });
-    return chunks;
-  };
-  const stdout = collect(child.stdout);
-  const stderr = collect(child.stderr);
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.terminate();
-  }, opts.timeoutMs);
-  return child.exited.then((exit) => {
-    clearTimeout(timer);
-    return {
-      ...exit,
-      stdout: Buffer.concat(stdout).toString('utf8'),
-      stderr: Buffer.concat(stderr).toString('utf8'),
-      timedOut,
-      outputTooLarge,
-    };
+export async function runFile(command: string, args: readonly string[], opts: RunFileOptions): Promise<RunFileResult> {
+  const { child, settled } = start(command, args, opts, {
+    stdout: 'pipe',
+    stderr: 'pipe',
+    // Bytes, so maxBuffer bounds bytes and a UTF-8 character cut at the limit is decoded once.
+    encoding: 'buffer',
+    timeout: opts.timeoutMs,
+    maxBuffer: opts.maxBufferBytes ?? RUN_FILE_MAX_BUFFER_BYTES,
   });
+  const result = await settled;
+  return {
+    ...childExit(child, result),
+    stdout: text(result.stdout),
+    stderr: text(result.stderr),
+    timedOut: result.timedOut,
+    outputTooLarge: result.isMaxBuffer,
+  };
 }

@@ -6,21 +6,23 @@
 // 0.1 ms (both measured on the 2-core Linux test machine). The first row holds each
 // disk's totals since boot and later rows the I/O since that first row (see parsers/iostat.ts),
 // so disk totals stay exact to the 0.01 MB iostat prints, and every row after the first gives the
-// CPU split of the last interval. The child is supervised: restarted with backoff when it exits,
-// killed and restarted when it stays silent for 3 intervals.
+// CPU split of the last interval. The child is supervised (supervised-child.ts): restarted with
+// backoff when it exits, killed and restarted when it stays silent for 3 intervals.
 //
 // `--once`, `--replay` and `capture` run a bounded `iostat -I -C -U -n 99 -c 2 -w 1` instead: the
 // second row is one second of CPU, the disks are the same totals since boot.
 
+import { StringDecoder } from 'node:string_decoder';
 import { ATTR, type Point, point } from '../metrics/catalog.js';
 import {
   IostatDiskTotals, IostatLineReader, parseIostat, summarizeIostat,
   type DiskTotal, type IostatMalformedLine, type IostatSummary,
 } from '../parsers/iostat.js';
-import { spawnChild, type ChildExit, type LiveChild } from './child-process.js';
-import { runCommand, type RunCommandOptions } from './run-command.js';
+import { describeExit } from './child-process.js';
+import { CommandFailedError, runCommand, type RunCommandOptions } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 import { RejectedInput } from './rejected-input.js';
+import { SupervisedChild, type ChildEnd, type NextStep } from './supervised-child.js';
 
 export const IOSTAT_COMMAND = 'iostat';
 export const IOSTAT_ONCE_ARGS: readonly string[] = ['-I', '-C', '-U', '-n', '99', '-c', '2', '-w', '1'];
@@ -35,7 +37,10 @@ const REPLAY_FILE = 'iostat.txt';
 const ONCE_TIMEOUT_MS = 5000;
 /** A line longer than this is not iostat output; it is dropped rather than buffered. */
 const MAX_LINE_CHARS = 64 * 1024;
-const RESTART_BACKOFF_MS = { first: 1000, max: 60_000 } as const;
+const RESTART_BACKOFF = { restartDelayMs: 1000, maxRestartDelayMs: 60_000 } as const;
+const KILL_GRACE_MS = 1000;
+/** A child that prints no row for this many intervals is hung: it is killed and restarted. */
+const SILENT_ROWS = 3;
 /** How long `collect` waits for a fresh child's first row (iostat prints it at once). */
 const FIRST_ROW_WAIT_MS = 2000;
 /** Rounding of the MB column: totals of a restarted child may read this much lower. */
@@ -79,13 +84,9 @@ class IostatSource implements Source {
   readonly #rejected: RejectedInput;
   readonly #streaming: boolean;
   readonly #intervalMs: number;
+  readonly #child: SupervisedChild;
 
-  #child: LiveChild | undefined;
-  #childExited: Promise<void> | undefined;
-  #stopping = false;
-  #restartTimer: NodeJS.Timeout | undefined;
-  #watchdog: NodeJS.Timeout | undefined;
-  #backoffMs: number = RESTART_BACKOFF_MS.first;
+  #started = false;
   /** Why the child is not producing rows (exit, silence, unreadable output); cleared by a row. */
   #fault: SourceError | undefined;
   /** The command is missing or not macOS's: no restart will help. */
@@ -94,10 +95,9 @@ class IostatSource implements Source {
   // State of the current child's stream.
   #reader = new IostatLineReader();
   #totals = new IostatDiskTotals();
+  #decoder = new StringDecoder('utf8');
   #partial = '';
   #rows = 0;
-  #lastRowAt = 0;
-  #stderrTail = '';
   #waiters: (() => void)[] = [];
 
   // The latest values, kept across child restarts.
@@ -110,23 +110,28 @@ class IostatSource implements Source {
     this.#rejected = new RejectedInput(ctx, 'iostat');
     this.#streaming = ctx.mode === 'daemon' && ctx.replayDir === undefined;
     this.#intervalMs = ctx.config.sources.iostat.interval;
+    this.#child = new SupervisedChild({
+      command: () => ({ file: IOSTAT_COMMAND, args: iostatStreamArgs(this.#intervalMs) }),
+      timing: { ...RESTART_BACKOFF, killGraceMs: KILL_GRACE_MS, silenceMs: SILENT_ROWS * iostatSeconds(this.#intervalMs) * 1000 },
+      onStart: () => this.#onStart(),
+      onStdout: (chunk) => this.#onStdout(this.#decoder.write(chunk)),
+      onEnd: (end) => this.#onEnd(end),
+      onRestart: () => this.#ctx.onChildRestart?.('iostat'),
+    });
   }
 
   async start(): Promise<void> {
-    if (!this.#streaming || this.#watchdog !== undefined) return;
-    this.#stopping = false;
-    this.#spawn();
-    const rowEveryMs = iostatSeconds(this.#intervalMs) * 1000;
-    this.#watchdog = setInterval(() => this.#checkSilence(3 * rowEveryMs), rowEveryMs);
-    this.#watchdog.unref();
+    if (!this.#streaming || this.#started) return;
+    this.#started = true;
+    this.#child.start();
   }
 
   async collect(): Promise<Point[]> {
     if (!this.#streaming) return this.#collectOnce();
     if (this.#fatal) throw this.#fatal;
-    if (this.#watchdog === undefined) await this.start();
+    if (!this.#started) await this.start();
     // A fresh child (started or restarted) prints its first row at once: wait for it briefly.
-    if (this.#rows === 0 && this.#child !== undefined) await this.#firstRow(FIRST_ROW_WAIT_MS);
+    if (this.#rows === 0 && this.#child.running) await this.#firstRow(FIRST_ROW_WAIT_MS);
     if (this.#fatal) throw this.#fatal;
     if (this.#fault) throw this.#fault;
     if (this.#rows === 0) {
@@ -136,16 +141,8 @@ class IostatSource implements Source {
   }
 
   async stop(): Promise<void> {
-    this.#stopping = true;
-    clearTimeout(this.#restartTimer);
-    clearInterval(this.#watchdog);
-    this.#restartTimer = undefined;
-    this.#watchdog = undefined;
-    const child = this.#child;
-    if (child) {
-      child.terminate();
-      await this.#childExited;
-    }
+    this.#started = false;
+    await this.#child.stop();
     this.#wakeWaiters();
   }
 
@@ -154,7 +151,7 @@ class IostatSource implements Source {
     try {
       text = await runCommand({ ...IOSTAT_ONCE_RUN, replayDir: this.#ctx.replayDir });
     } catch (error) {
-      if (error instanceof SourceError && error.kind === 'failed' && looksLikeSysstat(error.message)) throw notMacosError(error.message);
+      if (error instanceof CommandFailedError && looksLikeSysstat(error.result.stderr)) throw notMacosError(error.message);
       throw error;
     }
     const doc = parseIostat(text);
@@ -172,23 +169,13 @@ class IostatSource implements Source {
     return `${IOSTAT_COMMAND} ${iostatStreamArgs(this.#intervalMs).join(' ')}`;
   }
 
-  #spawn(): void {
+  #onStart(): void {
     this.#reader = new IostatLineReader();
     this.#totals = new IostatDiskTotals();
+    this.#decoder = new StringDecoder('utf8');
     this.#partial = '';
     this.#rows = 0;
     this.#cpu = undefined;
-    this.#lastRowAt = Date.now();
-    this.#stderrTail = '';
-    const child = spawnChild(IOSTAT_COMMAND, iostatStreamArgs(this.#intervalMs), { killGraceMs: 1000 });
-    this.#child = child;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => this.#onStdout(chunk));
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      this.#stderrTail = (this.#stderrTail + chunk).slice(-2048);
-    });
-    this.#childExited = child.exited.then((exit) => this.#onExit(child, exit));
   }
 
   #onStdout(chunk: string): void {
@@ -219,9 +206,8 @@ class IostatSource implements Source {
     if (r.kind !== 'row') return;
     const first = this.#rows === 0;
     this.#rows++;
-    this.#lastRowAt = Date.now();
+    this.#child.noteHealthy();
     this.#fault = undefined;
-    this.#backoffMs = RESTART_BACKOFF_MS.first;
     this.#disks = this.#keepMonotonic(this.#totals.add(r.row));
     // The first row of a child is the average since boot, never the last interval's CPU.
     if (!first) this.#cpu = r.row.cpu.size > 0 ? r.row.cpu : undefined;
@@ -244,44 +230,25 @@ class IostatSource implements Source {
     return next;
   }
 
-  #onExit(child: LiveChild, exit: ChildExit): void {
-    if (this.#child !== child) return;
-    this.#child = undefined;
-    if (this.#stopping) return;
-    const stderr = this.#stderrTail.trim().split('\n')[0] ?? '';
+  #onEnd(end: ChildEnd): NextStep {
+    const { exit } = end;
+    const stderr = end.stderr.trim().split('\n')[0] ?? '';
     if (exit.notFound) {
       this.#fatal = new SourceError('iostat', 'missing',
         `${IOSTAT_COMMAND} not found on PATH — iostat metrics need macOS (iostat ships with it); disable the iostat source to silence this`);
-    } else if (this.#rows === 0 && looksLikeSysstat(this.#stderrTail)) {
+    } else if (this.#rows === 0 && looksLikeSysstat(end.stderr)) {
       this.#fatal = notMacosError(`it answered "${stderr}"`);
     }
-    if (this.#fatal) {
-      this.#wakeWaiters();
-      return;
+    this.#wakeWaiters();
+    if (this.#fatal) return 'give-up';
+    if (end.cause === 'silent') {
+      this.#fault = new SourceError('iostat', 'timeout',
+        `${this.#commandLine()} printed no row for ${Math.round(end.silentForMs / 1000)} s (${SILENT_ROWS} intervals); killed, it will be restarted`);
+      return 'backoff';
     }
-    const how = exit.startError !== undefined ? `could not be started (${exit.startError.message})`
-      : exit.exitCode !== null ? `exited (code ${exit.exitCode})` : `was killed (${exit.signal ?? 'unknown signal'})`;
     this.#fault ??= new SourceError('iostat', 'failed',
-      `${this.#commandLine()} ${how}${stderr ? `: "${stderr}"` : ''}; restarting in ${this.#backoffMs / 1000} s`);
-    this.#wakeWaiters();
-    const delay = this.#backoffMs;
-    this.#backoffMs = Math.min(this.#backoffMs * 2, RESTART_BACKOFF_MS.max);
-    this.#restartTimer = setTimeout(() => {
-      this.#restartTimer = undefined;
-      if (this.#stopping) return;
-      this.#ctx.onChildRestart?.('iostat');
-      this.#spawn();
-    }, delay);
-    this.#restartTimer.unref();
-  }
-
-  #checkSilence(silenceMs: number): void {
-    const child = this.#child;
-    if (child === undefined || Date.now() - this.#lastRowAt < silenceMs) return;
-    this.#fault = new SourceError('iostat', 'timeout',
-      `${this.#commandLine()} printed no row for ${Math.round((Date.now() - this.#lastRowAt) / 1000)} s (3 intervals); killed, it will be restarted`);
-    this.#wakeWaiters();
-    child.kill();
+      `${this.#commandLine()} ${describeExit(exit)}${stderr ? `: "${stderr}"` : ''}; restarting in ${end.backoffMs / 1000} s`);
+    return 'backoff';
   }
 
   #firstRow(timeoutMs: number): Promise<void> {

@@ -3,14 +3,15 @@ import { point, type Point } from '../metrics/catalog.js';
 import {
   parsePowermetricsPlist, PowermetricsParseError, type PowerComponent, type PowermetricsSample,
 } from '../parsers/powermetrics.js';
-import { spawnChild, type ChildExit, type LiveChild } from './child-process.js';
+import { describeExit } from './child-process.js';
 import { splitNulDocuments, NulDocumentSplitter } from './nul-stream.js';
-import { readReplayFile, runCommand } from './run-command.js';
+import { CommandFailedError, readReplayFile, runCommand } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 import { RejectedInput } from './rejected-input.js';
+import { SupervisedChild, type ChildCommand, type ChildEnd, type NextStep } from './supervised-child.js';
 
 // powermetrics runs as one long-lived child writing a plist document per interval, separated by
-// NUL bytes. Supervision:
+// NUL bytes, supervised by SupervisedChild (supervised-child.ts) with these rules:
 // - the child exits: restart after 1 s, doubling per consecutive failure up to 60 s (reset by
 //   the next good sample);
 // - no document within 3 intervals: the child is killed (SIGTERM, then SIGKILL) and restarted;
@@ -57,8 +58,6 @@ export const DEFAULT_TIMING: PowermetricsTiming = {
 const HANG_INTERVALS = 3;
 /** `--once`: one sample over this window, so the whole run finishes in about 2 s. */
 const ONCE_SAMPLE_MS = 500;
-/** How much of the child's stderr is kept for the error message. */
-const STDERR_LIMIT = 4096;
 const DISABLE_HINT = 'disable the source with --set sources.powermetrics.enabled=false';
 
 const HW_TYPE: Readonly<Record<PowerComponent, string>> = { cpu: 'cpu', gpu: 'gpu', ane: 'npu', package: 'cpu' };
@@ -96,6 +95,16 @@ function isIntelMac(): boolean {
 /** The configured samplers this machine's powermetrics has (the default list names ane_power). */
 export function samplersFor(configured: readonly string[], intelMac: boolean): string[] {
   return intelMac ? configured.filter((s) => !APPLE_SILICON_SAMPLERS.has(s)) : [...configured];
+}
+
+/**
+ * How every run starts powermetrics with these arguments (the long-lived child, `--once`,
+ * `capture`): the one place the `sudo -n` prefix goes. Only the daemon's child goes through sudo,
+ * since the sudoers drop-in allows only its command lines; sudo relays SIGTERM, SIGINT and SIGHUP
+ * to powermetrics, so stopping the child still stops powermetrics.
+ */
+export function powermetricsCommand(args: readonly string[], opts: { sudo?: boolean } = {}): ChildCommand {
+  return opts.sudo === true ? { file: 'sudo', args: ['-n', POWERMETRICS_PATH, ...args] } : { file: COMMAND, args };
 }
 
 /** The arguments of the long-lived child (`daemon`) or of one short sample (`once`, `capture`). */
@@ -148,10 +157,8 @@ function firstLine(text: string): string {
 function classifyOneShotError(error: unknown): unknown {
   if (!(error instanceof SourceError)) return error;
   if (error.kind === 'missing') return missingError();
-  if (error.kind === 'failed' && refusesWithoutRoot(error.message)) {
-    const open = error.message.indexOf('"');
-    const quoted = open !== -1 && open < error.message.length - 1 && error.message.endsWith('"') ? error.message.slice(open + 1, -1) : error.message;
-    return permissionError('refused to run', quoted);
+  if (error instanceof CommandFailedError && refusesWithoutRoot(error.result.stderr)) {
+    return permissionError('refused to run', firstLine(error.result.stderr));
   }
   return error;
 }
@@ -167,8 +174,6 @@ class EnergyTotals {
   }
 }
 
-type EndReason = 'hang' | 'recycle' | 'stop';
-
 export class PowermetricsSource implements Source {
   readonly name = SOURCE;
   readonly #ctx: SourceContext;
@@ -178,23 +183,16 @@ export class PowermetricsSource implements Source {
   readonly #energy = new EnergyTotals();
   readonly #splitter: NulDocumentSplitter;
   readonly #rejected: RejectedInput;
+  readonly #child: SupervisedChild;
 
   #latest: PowermetricsSample | undefined;
   #latestAt = 0;
   #started = false;
-  /** The short first-sample child, while it runs; undefined once the long-lived one has started. */
-  #firstSampleChild: LiveChild | undefined;
-  #firstSampleTaken = false;
-  #stopping = false;
-  #child: LiveChild | undefined;
-  #childExited: Promise<void> = Promise.resolve();
-  #stderr = '';
-  #lastDocumentAt = 0;
-  #endReason: EndReason | undefined;
-  #failures = 0;
+  /** The next child is the short first-sample one; cleared when it starts. */
+  #firstSamplePending = true;
+  /** The running child is the short first-sample one. */
+  #firstSampleRunning = false;
   #lastError: SourceError | undefined;
-  #timers: NodeJS.Timeout[] = [];
-  #restartTimer: NodeJS.Timeout | undefined;
   #once: Promise<string> | undefined;
 
   constructor(ctx: SourceContext, timing: Partial<PowermetricsTiming> = {}) {
@@ -208,11 +206,29 @@ export class PowermetricsSource implements Source {
       onDocument: (text) => this.#onDocument(text),
       onOversize: (bytes) => this.#oversize(bytes),
     });
+    this.#child = new SupervisedChild({
+      command: () => this.#nextCommand(),
+      timing: {
+        restartDelayMs: this.#timing.restartDelayMs,
+        maxRestartDelayMs: this.#timing.maxRestartDelayMs,
+        killGraceMs: this.#timing.killGraceMs,
+        silenceMs: HANG_INTERVALS * this.#intervalMs,
+        recycleAfterMs: this.#recycleAfterMs(),
+      },
+      onStart: () => this.#splitter.reset(),
+      onStdout: (chunk) => this.#splitter.push(chunk),
+      onEnd: (end) => this.#onEnd(end),
+      onRecycle: () => {
+        this.#splitter.reset();
+        this.#ctx.log.info({ source: SOURCE }, `powermetrics recycled after ${this.#recycleAfterMs()} ms (a long-running powermetrics keeps growing)`);
+      },
+      onRestart: () => this.#ctx.onChildRestart?.(SOURCE),
+    });
   }
 
   /** The pid of the running child, if any (for tests and diagnostics). */
   get childPid(): number | undefined {
-    return this.#child?.pid;
+    return this.#child.pid;
   }
 
   async start(): Promise<void> {
@@ -220,10 +236,11 @@ export class PowermetricsSource implements Source {
     this.#started = true;
     if (this.#ctx.replayDir !== undefined) return;
     if (this.#ctx.mode === 'once') {
+      const { file, args } = powermetricsCommand(powermetricsArgs(this.#samplers, ONCE_SAMPLE_MS, 1));
       this.#once = runCommand({
         source: SOURCE,
-        command: COMMAND,
-        args: powermetricsArgs(this.#samplers, ONCE_SAMPLE_MS, 1),
+        command: file,
+        args,
         timeoutMs: this.#timing.onceTimeoutMs,
         replayFile: powermetricsModule.replayFile,
       }).catch((error: unknown) => {
@@ -232,7 +249,7 @@ export class PowermetricsSource implements Source {
       this.#once.catch(() => undefined);
       return;
     }
-    this.#spawn();
+    this.#child.start();
   }
 
   async collect(): Promise<Point[]> {
@@ -242,9 +259,9 @@ export class PowermetricsSource implements Source {
     }
     if (this.#once !== undefined) return this.#fromStream(await this.#once, 'powermetrics output');
     const fresh = this.#latest !== undefined && Date.now() - this.#latestAt <= HANG_INTERVALS * this.#intervalMs;
-    if (this.#child === undefined || !fresh || this.#latest === undefined) {
+    if (!this.#child.running || !fresh || this.#latest === undefined) {
       if (this.#lastError !== undefined) throw this.#lastError;
-      if (this.#child === undefined) throw new SourceError(SOURCE, 'failed', 'powermetrics is not running (the source was stopped)');
+      if (!this.#child.running) throw new SourceError(SOURCE, 'failed', 'powermetrics is not running (the source was stopped)');
       // A fresh child's first sample comes one interval after it starts: no data yet, not a fault.
       // A child that stays silent is the hang watchdog's to kill, and that sets #lastError.
       if (this.#latest === undefined) return [];
@@ -254,15 +271,26 @@ export class PowermetricsSource implements Source {
   }
 
   async stop(): Promise<void> {
-    this.#stopping = true;
-    this.#clearTimers();
-    if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer);
-    if (this.#child !== undefined) {
-      this.#endReason = 'stop';
-      this.#child.terminate();
-    }
-    await this.#childExited;
+    await this.#child.stop();
     await this.#once?.catch(() => undefined);
+  }
+
+  #recycleAfterMs(): number {
+    return this.#timing.recycleAfterMs ?? this.#ctx.config.sources.powermetrics.recycle_after;
+  }
+
+  /**
+   * The daemon's first child takes one short sample, the next ones stream. Samples of the short
+   * child and of the long-lived one that follows it cover consecutive windows, so the energy
+   * totals count each moment once.
+   */
+  #nextCommand(): ChildCommand {
+    this.#firstSampleRunning = this.#firstSamplePending && this.#intervalMs > this.#timing.firstSampleMs;
+    this.#firstSamplePending = false;
+    const args = this.#firstSampleRunning
+      ? powermetricsArgs(this.#samplers, this.#timing.firstSampleMs, 1)
+      : powermetricsArgs(this.#samplers, this.#intervalMs);
+    return powermetricsCommand(args, { sudo: this.#ctx.config.sources.powermetrics.sudo });
   }
 
   /**
@@ -290,13 +318,13 @@ export class PowermetricsSource implements Source {
 
   /** A document from the live child: it becomes the latest sample and adds to the energy totals. */
   #onDocument(text: string): void {
-    this.#lastDocumentAt = Date.now();
+    this.#child.noteProgress();
     const sample = this.#read(text);
     if (sample === undefined) return;
     this.#energy.add(sample);
     this.#latest = sample;
     this.#latestAt = Date.now();
-    this.#failures = 0;
+    this.#child.noteHealthy();
     this.#lastError = undefined;
   }
 
@@ -323,103 +351,33 @@ export class PowermetricsSource implements Source {
       `powermetrics document larger than sources.powermetrics.max_document_bytes (${limit} bytes; ${bytes} seen) dropped; reading resumes at the next document — raise the limit if this machine needs it`));
   }
 
-  #spawn(): void {
-    // Samples of the short child and of the long-lived one that follows it cover consecutive
-    // windows, so the energy totals count each moment once.
-    const commandLines = daemonPowermetricsArgs(this.#samplers, this.#intervalMs, this.#timing.firstSampleMs);
-    const firstSample = !this.#firstSampleTaken && commandLines.length > 1;
-    this.#firstSampleTaken = true;
-    const args = firstSample ? commandLines[0]! : commandLines.at(-1)!;
-    this.#splitter.reset();
-    this.#stderr = '';
-    this.#endReason = undefined;
-    // Through sudo, signals still reach powermetrics: sudo relays SIGTERM, SIGINT and SIGHUP to it.
-    const child = this.#ctx.config.sources.powermetrics.sudo
-      ? spawnChild('sudo', ['-n', POWERMETRICS_PATH, ...args], { killGraceMs: this.#timing.killGraceMs })
-      : spawnChild(COMMAND, args, { killGraceMs: this.#timing.killGraceMs });
-    this.#child = child;
-    this.#firstSampleChild = firstSample ? child : undefined;
-    this.#lastDocumentAt = Date.now();
-    child.stdout.on('data', (chunk: Buffer) => this.#splitter.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (this.#stderr.length < STDERR_LIMIT) this.#stderr += chunk.toString('utf8');
-    });
-    this.#childExited = child.exited.then((exit) => this.#onExit(child, exit));
-
-    const watchdog = setInterval(() => {
-      if (this.#child === child && Date.now() - this.#lastDocumentAt > HANG_INTERVALS * this.#intervalMs) this.#end(child, 'hang');
-    }, this.#intervalMs);
-    const recycleAfter = this.#timing.recycleAfterMs ?? this.#ctx.config.sources.powermetrics.recycle_after;
-    const recycle = setTimeout(() => this.#end(child, 'recycle'), recycleAfter);
-    watchdog.unref();
-    recycle.unref();
-    this.#timers = [watchdog, recycle];
-  }
-
-  #end(child: LiveChild, reason: EndReason): void {
-    if (this.#child !== child || this.#endReason !== undefined) return;
-    this.#endReason = reason;
-    child.terminate();
-  }
-
-  #clearTimers(): void {
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers = [];
-  }
-
-  #onExit(child: LiveChild, exit: ChildExit): void {
-    if (this.#child !== child) return;
-    this.#clearTimers();
-    this.#child = undefined;
-    const reason = this.#endReason;
-    if (reason === undefined) this.#splitter.end();
+  #onEnd(end: ChildEnd): NextStep {
+    // A child that ended by itself may have left a last document without its NUL; the parser decides.
+    if (end.cause === 'exited') this.#splitter.end();
     else this.#splitter.reset();
-    if (this.#stopping) return;
-
-    if (child === this.#firstSampleChild && reason === undefined && exit.exitCode === 0 && this.#latest !== undefined) {
-      this.#firstSampleChild = undefined;
-      this.#spawn();
-      return;
-    }
-    if (reason === 'recycle') {
-      this.#ctx.log.info({ source: SOURCE }, `powermetrics recycled after ${this.#timing.recycleAfterMs ?? this.#ctx.config.sources.powermetrics.recycle_after} ms (a long-running powermetrics keeps growing)`);
-      this.#restart(0);
-      return;
-    }
-    const error = this.#exitError(exit, reason);
+    if (this.#firstSampleRunning && end.cause === 'exited' && end.exit.exitCode === 0 && this.#latest !== undefined) return 'continue';
+    const error = this.#endError(end);
     this.#lastError = error;
     if (error.kind === 'permission' || error.kind === 'missing') {
       this.#rejected.warnOnce(`${error.message} (trying again every ${Math.round(this.#timing.refusedRetryMs / 1000)} s)`, `refused:${error.message}`);
-      this.#restart(this.#timing.refusedRetryMs);
-      return;
+      return { retryAfterMs: this.#timing.refusedRetryMs };
     }
-    this.#failures++;
-    const delay = Math.min(this.#timing.restartDelayMs * 2 ** (this.#failures - 1), this.#timing.maxRestartDelayMs);
-    this.#ctx.log.warn({ source: SOURCE, restart_in_ms: delay, failures: this.#failures }, `${error.message}; restarting`);
-    this.#restart(delay);
+    this.#ctx.log.warn({ source: SOURCE, restart_in_ms: end.backoffMs, failures: end.failures }, `${error.message}; restarting`);
+    return 'backoff';
   }
 
-  #restart(delayMs: number): void {
-    this.#restartTimer = setTimeout(() => {
-      this.#restartTimer = undefined;
-      if (this.#stopping) return;
-      this.#ctx.onChildRestart?.(SOURCE);
-      this.#spawn();
-    }, delayMs);
-    this.#restartTimer.unref();
-  }
-
-  #exitError(exit: ChildExit, reason: EndReason | undefined): SourceError {
+  #endError(end: ChildEnd): SourceError {
+    const { exit } = end;
     if (exit.notFound) return missingError();
     if (exit.startError !== undefined) {
       return new SourceError(SOURCE, 'failed', `powermetrics could not be started: ${exit.startError.message}`, { cause: exit.startError });
     }
-    const stderr = firstLine(this.#stderr);
-    const how = exit.exitCode !== null ? `exited (code ${exit.exitCode})` : `was killed (${exit.signal ?? 'unknown signal'})`;
-    const refusal = this.#ctx.config.sources.powermetrics.sudo ? sudoRefusal(this.#stderr) : undefined;
+    const stderr = firstLine(end.stderr);
+    const how = describeExit(exit);
+    const refusal = this.#ctx.config.sources.powermetrics.sudo ? sudoRefusal(end.stderr) : undefined;
     if (refusal !== undefined) return sudoRefusedError(how, refusal);
-    if (refusesWithoutRoot(this.#stderr)) return permissionError(how, stderr);
-    if (reason === 'hang') {
+    if (refusesWithoutRoot(end.stderr)) return permissionError(how, stderr);
+    if (end.cause === 'silent') {
       return new SourceError(SOURCE, 'timeout', `powermetrics sent no sample for ${HANG_INTERVALS} intervals (${HANG_INTERVALS * this.#intervalMs} ms) and was killed`);
     }
     return new SourceError(SOURCE, 'failed', `powermetrics ${how}${stderr ? `: "${stderr}"` : ''}`);
@@ -431,11 +389,12 @@ export const powermetricsModule: SourceModule = {
   replayFile: 'powermetrics.plist',
   create: (ctx) => new PowermetricsSource(ctx),
   capture: async (ctx) => {
+    const { file, args } = powermetricsCommand(powermetricsArgs(samplersFor(ctx.config.sources.powermetrics.samplers, isIntelMac()), 1000, 1));
     try {
       return await runCommand({
         source: SOURCE,
-        command: COMMAND,
-        args: powermetricsArgs(samplersFor(ctx.config.sources.powermetrics.samplers, isIntelMac()), 1000, 1),
+        command: file,
+        args,
         timeoutMs: 10_000,
         replayFile: 'powermetrics.plist',
       });

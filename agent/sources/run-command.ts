@@ -1,15 +1,31 @@
 import { join } from 'node:path';
 import type { SourceName } from '../metrics/catalog.js';
-import { RUN_FILE_MAX_BUFFER_BYTES, runFile } from './child-process.js';
+import { describeExit, RUN_FILE_MAX_BUFFER_BYTES, runFile, type RunFileResult } from './child-process.js';
 import { SourceError } from './source.js';
 import { readRegularFile, UnreadableFileError } from '../file-safety.js';
+
+/**
+ * A command that ran and failed (non-zero exit, or a signal): the result says how, so a source
+ * can tell a known refusal apart by what the command printed, not by re-reading this message.
+ */
+export class CommandFailedError extends SourceError {
+  readonly result: RunFileResult;
+
+  constructor(source: SourceName, message: string, result: RunFileResult) {
+    super(source, 'failed', message);
+    this.name = 'CommandFailedError';
+    this.result = result;
+  }
+}
 
 export interface RunCommandOptions {
   readonly source: SourceName;
   readonly command: string;
   readonly args: readonly string[];
-  /** Give up after this long; the child is killed. */
+  /** Give up after this long; the child is killed (SIGTERM, then SIGKILL after killGraceMs). */
   readonly timeoutMs: number;
+  /** Between SIGTERM and SIGKILL. Default: runFile's. */
+  readonly killGraceMs?: number;
   /** With `--replay DIR`: read DIR/<replayFile> instead of running the command. */
   readonly replayDir?: string | undefined;
   readonly replayFile: string;
@@ -23,7 +39,10 @@ export async function runCommand(opts: RunCommandOptions): Promise<string> {
   if (opts.replayDir !== undefined) {
     return readReplayFile(opts.source, opts.replayDir, opts.replayFile);
   }
-  const result = await runFile(opts.command, opts.args, { timeoutMs: opts.timeoutMs });
+  const result = await runFile(opts.command, opts.args, {
+    timeoutMs: opts.timeoutMs,
+    ...(opts.killGraceMs !== undefined ? { killGraceMs: opts.killGraceMs } : {}),
+  });
   const line = `${opts.command} ${opts.args.join(' ')}`.trim();
   if (result.notFound) {
     throw new SourceError(opts.source, 'missing',
@@ -40,8 +59,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<string> {
   }
   if (result.exitCode !== 0) {
     const stderr = result.stderr.trim().split('\n')[0] ?? '';
-    const how = result.exitCode !== null ? `exited (code ${result.exitCode})` : `was killed (${result.signal ?? 'unknown signal'})`;
-    throw new SourceError(opts.source, 'failed', `${line} ${how}${stderr ? `: "${stderr}"` : ''}`);
+    throw new CommandFailedError(opts.source, `${line} ${describeExit(result)}${stderr ? `: "${stderr}"` : ''}`, result);
   }
   return result.stdout;
 }

@@ -11,7 +11,7 @@ import { ATTR, type Point, point } from '../metrics/catalog.js';
 import { sysctlSampleFromHost, type HostSysctlSample, type HostSysctls } from '../parsers/host-sysctl.js';
 import { parseSwapUsage, parseSysctl, type SwapUsage } from '../parsers/sysctl.js';
 import { AddonReader, type NativeAddonOptions } from '../native/addon.js';
-import { runCommand, type RunCommandOptions } from './run-command.js';
+import { CommandFailedError, runCommand, type RunCommandOptions } from './run-command.js';
 import { SourceError, type Source, type SourceContext, type SourceModule } from './source.js';
 import { RejectedInput } from './rejected-input.js';
 
@@ -112,7 +112,7 @@ class SysctlSource implements Source {
     try {
       text = await runCommand({ ...SYSCTL_RUN, replayDir: this.#ctx.replayDir });
     } catch (error) {
-      if (error instanceof SourceError && error.kind === 'failed' && NOT_MACOS.test(error.message)) {
+      if (error instanceof CommandFailedError && NOT_MACOS.test(error.result.stderr)) {
         throw notMacosError(error.message, error);
       }
       throw error;

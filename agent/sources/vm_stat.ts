@@ -13,7 +13,7 @@
 // could step backwards, which a monitoring backend reads as a counter reset. `--replay` and
 // `capture` use vm_stat's text.
 
-import { ATTR, type MetricKey, type Point, point } from '../metrics/catalog.js';
+import { ATTR, type Point, point } from '../metrics/catalog.js';
 import { HostVmStatisticsError, vmStatSampleFromHost, type HostVmStatistics } from '../parsers/host-vm-statistics.js';
 import { parseVmStat, VmStatParseError, type VmStatField, type VmStatSample } from '../parsers/vm_stat.js';
 import { AddonReader, type NativeAddonOptions } from '../native/addon.js';
@@ -64,32 +64,35 @@ export function vmStatPoints(sample: VmStatSample): VmStatPoints {
     const b = bytes(field);
     if (b !== undefined) points.push(point('memoryUsage', b, { [ATTR.memoryState]: state }));
   }
-  const count = (metric: MetricKey, field: VmStatField, key: string, value: string): void => {
+  const count = (field: VmStatField, toPoint: (value: number) => Point): void => {
     const v = f[field];
-    if (v !== undefined) points.push(point(metric, v, { [key]: value }));
+    if (v !== undefined) points.push(toPoint(v));
   };
-  count('pagingOperations', 'pageins', ATTR.pagingDirection, 'in');
-  count('pagingOperations', 'pageouts', ATTR.pagingDirection, 'out');
-  count('swapOperations', 'swapins', ATTR.pagingDirection, 'in');
-  count('swapOperations', 'swapouts', ATTR.pagingDirection, 'out');
-  count('compressorOperations', 'compressions', ATTR.compressorOperation, 'compress');
-  count('compressorOperations', 'decompressions', ATTR.compressorOperation, 'decompress');
+  count('pageins', (v) => point('pagingOperations', v, { [ATTR.pagingDirection]: 'in' }));
+  count('pageouts', (v) => point('pagingOperations', v, { [ATTR.pagingDirection]: 'out' }));
+  count('swapins', (v) => point('swapOperations', v, { [ATTR.pagingDirection]: 'in' }));
+  count('swapouts', (v) => point('swapOperations', v, { [ATTR.pagingDirection]: 'out' }));
+  count('compressions', (v) => point('compressorOperations', v, { [ATTR.compressorOperation]: 'compress' }));
+  count('decompressions', (v) => point('compressorOperations', v, { [ATTR.compressorOperation]: 'decompress' }));
   const stored = bytes('storedInCompressor');
   if (stored !== undefined) points.push(point('compressorStored', stored));
   for (const [field, kind] of PAGE_KINDS) {
     const b = bytes(field);
     if (b !== undefined) points.push(point('memoryPages', b, { [ATTR.pageKind]: kind }));
   }
-  for (const [field, type] of FAULT_TYPES) count('memoryFaults', field, ATTR.faultType, type);
-  count('pageOperations', 'reactivated', ATTR.pageOperation, 'reactivated');
-  count('pageOperations', 'purged', ATTR.pageOperation, 'purged');
+  for (const [field, type] of FAULT_TYPES) count(field, (v) => point('memoryFaults', v, { [ATTR.faultType]: type }));
+  count('reactivated', (v) => point('pageOperations', v, { [ATTR.pageOperation]: 'reactivated' }));
+  count('purged', (v) => point('pageOperations', v, { [ATTR.pageOperation]: 'purged' }));
   return { points, rejected };
 }
 
 /** The one-shot command as the source runs it and as `capture` records it: one spec, so they cannot drift. */
 const VM_STAT_RUN: RunCommandOptions = { source: 'vm_stat', command: VM_STAT_COMMAND, args: VM_STAT_ARGS, timeoutMs: TIMEOUT_MS, replayFile: REPLAY_FILE };
 
-export type VmStatSourceOptions = NativeAddonOptions;
+export interface VmStatSourceOptions extends NativeAddonOptions {
+  /** How long `vm_stat` may run (default 5 s), and the grace between its SIGTERM and SIGKILL. */
+  readonly command?: Pick<RunCommandOptions, 'timeoutMs' | 'killGraceMs'>;
+}
 
 const NOT_ON_MACOS = 'host_statistics64 is only available on macOS';
 
@@ -100,9 +103,11 @@ class VmStatSource implements Source {
   /** Unknown fields already reported: each is counted and logged once, not every cycle. */
   readonly #reportedUnknown = new Set<string>();
   readonly #host: AddonReader<HostVmStatistics>;
+  readonly #run: RunCommandOptions;
 
   constructor(ctx: SourceContext, opts: VmStatSourceOptions) {
     this.#ctx = ctx;
+    this.#run = { ...VM_STAT_RUN, ...opts.command, replayDir: ctx.replayDir };
     this.#rejected = new RejectedInput(ctx, 'vm_stat');
     this.#host = new AddonReader({
       source: 'vm_stat', addonPath: opts.addonPath, notOnMacos: NOT_ON_MACOS, log: ctx.log,
@@ -137,7 +142,7 @@ class VmStatSource implements Source {
   }
 
   async #fromCommand(): Promise<VmStatSample> {
-    const text = await runCommand({ ...VM_STAT_RUN, replayDir: this.#ctx.replayDir });
+    const text = await runCommand(this.#run);
     try {
       return parseVmStat(text);
     } catch (error) {
