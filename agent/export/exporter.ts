@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
+import { logVerbosity, setLogger as setGrpcLogger, setLogVerbosity as setGrpcLogVerbosity } from '@grpc/grpc-js';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
@@ -254,6 +255,15 @@ function describeArgs(args: unknown[]): string {
 }
 
 /**
+ * grpc-js's own log, errors only, routed into the agent's log, redacted: it would otherwise print
+ * to stderr, and one of its messages quotes response headers a collector sent.
+ */
+function routeGrpcLog(log: Logger, redact: Redactor): void {
+  setGrpcLogVerbosity(logVerbosity.ERROR);
+  setGrpcLogger({ error: (...args: unknown[]) => log.error({ component: 'grpc' }, `gRPC: ${redact(describeArgs(args))}`) });
+}
+
+/**
  * OpenTelemetry's diagnostic logger, routed into the agent's log, redacted. Its debug and verbose
  * levels stay off: they print whole batches.
  */
@@ -280,11 +290,13 @@ interface ServiceErrorLike {
  * Sends batches with OTLPMetricExporter, one at a time (the pipeline never overlaps sends), and
  * reports each outcome as the pipeline needs it. Collector messages are redacted of the configured
  * header values and of any Bearer/Basic credential before they leave here. One sender per process:
- * it takes over OpenTelemetry's global diagnostic logger, the only place partial success is reported.
+ * it takes over OpenTelemetry's global diagnostic logger, the only place partial success is
+ * reported, and grpc-js's logger.
  */
 export function createOtlpSender(settings: ExporterSettings, log: Logger): OtlpSender {
   const redact = createRedactor(settings.headers.values());
   let partial: PartialSuccess | undefined;
+  routeGrpcLog(log, redact);
   diag.setLogger(diagnosticsInto(log, redact, (p) => { partial = p; }), { logLevel: DiagLogLevel.INFO, suppressOverrideMessage: true });
   let exporter = createExporter(settings);
   let freshChannel = false;

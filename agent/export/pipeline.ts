@@ -16,9 +16,10 @@ export interface ExportPipelineOptions {
   readonly minBackoffMs: number;
   readonly maxBackoffMs: number;
   /**
-   * The exporter's timeout. A collector that answered too late may still have taken the batch, so
-   * after a timeout the wait starts at this long and doubles up to 8 times it: a slow collector
-   * gets each batch again at most once per wait, not once per backoff step.
+   * The exporter's timeout. A collector that answered too late may still have taken the batch, and
+   * may still be busy with it: after a timeout the wait starts at twice this long and doubles up to
+   * 8 times it (or maxBackoffMs, if longer), so a slow collector is not sent the batch again while
+   * it is still working on the last copy, and gets fewer copies the longer it stays slow.
    */
   readonly timeoutMs: number;
   readonly now?: () => number;
@@ -288,7 +289,7 @@ export class ExportPipeline {
   #scheduleRetry(): void {
     if (this.#closed) return;
     const timedOut = this.#outage?.status === 'DEADLINE_EXCEEDED';
-    const wait = timedOut ? Math.max(this.#backoffMs, this.#o.timeoutMs) : this.#backoffMs;
+    const wait = timedOut ? Math.max(this.#backoffMs, 2 * this.#o.timeoutMs) : this.#backoffMs;
     this.#backoffMs = Math.min(wait * 2, timedOut ? Math.max(this.#o.maxBackoffMs, 8 * this.#o.timeoutMs) : this.#o.maxBackoffMs);
     this.#backoffTimer = setTimeout(() => {
       this.#backoffTimer = undefined;
