@@ -171,15 +171,15 @@ const GRPC_STATUS_NAMES: readonly string[] = [
   'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
 ];
 
-/**
- * Answers no retry will change: the OTLP specification's non-retryable codes that mean the agent is
- * misconfigured (or its data invalid). Each names the fix; the batch is counted as rejected.
- */
 export interface Refusal {
   readonly as: string;
   readonly fix: string;
 }
 
+/**
+ * Answers no retry will change: the OTLP specification's non-retryable codes that mean the agent is
+ * misconfigured (or its data invalid). Each names the fix; the batch is counted as rejected.
+ */
 const PERMANENT_FAILURES: Readonly<Record<string, Refusal>> = {
   UNAUTHENTICATED: { as: 'as unauthenticated', fix: 'the collector does not accept the agent\'s credentials — fix the authorization header in exporter.headers_file (or OTEL_EXPORTER_OTLP_HEADERS) and restart the agent' },
   PERMISSION_DENIED: { as: 'as not permitted', fix: 'the agent\'s credentials may not send metrics to this collector — grant them write access in the collector\'s authentication, or configure other credentials in exporter.headers_file' },
@@ -187,7 +187,13 @@ const PERMANENT_FAILURES: Readonly<Record<string, Refusal>> = {
   INVALID_ARGUMENT: { as: 'as invalid', fix: 'the collector refused the data itself as invalid — check the collector\'s log for the reason; a newer collector may be needed' },
 };
 
-/** The OTLP specification's retryable codes, plus the local transport failures grpc-js reports as INTERNAL or UNKNOWN (a broken stream, an answer over 4 MiB): the queue's bounds limit what they hold. */
+/**
+ * Every other answer keeps the batch for a retry: the OTLP specification's retryable codes, and
+ * also INTERNAL and UNKNOWN, which grpc-js reports for local transport faults (a stream broken
+ * mid-answer), and RESOURCE_EXHAUSTED without retry information (a collector's memory limiter says
+ * no more): losing data on those would break the spool's promise, and the queue's bounds
+ * (queue.max_bytes, queue.max_age) limit what they hold.
+ */
 export function classifyStatus(code: number | undefined): { status: string; refusal?: Refusal } {
   const status = code === undefined ? 'ERROR' : GRPC_STATUS_NAMES[code] ?? `STATUS_${code}`;
   const refusal = PERMANENT_FAILURES[status];
@@ -251,7 +257,10 @@ function parsePartialSuccess(json: unknown): PartialSuccess {
 }
 
 function describeArgs(args: unknown[]): string {
-  return args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a) ?? String(a))).join(' ');
+  return args.map((a) => (a instanceof Error ? a.message
+    : typeof a === 'string' ? a
+    : a instanceof Uint8Array ? `(${a.length} bytes)`
+    : JSON.stringify(a) ?? String(a))).join(' ');
 }
 
 /**
