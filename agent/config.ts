@@ -248,6 +248,18 @@ function fail(setting: Setting, raw: unknown, origin: string, allowed: string): 
   throw new ConfigError(`invalid value ${shown} for ${setting.key} (from ${origin}): ${allowed}`);
 }
 
+/** A URL as text with any `user:password@`, `?query` and `#fragment` cut out, by plain string search (the text may not parse). */
+function withoutSecretParts(text: string): string {
+  const cut = text.search(/[?#]/);
+  let kept = cut >= 0 ? text.slice(0, cut) : text;
+  const schemeEnd = kept.indexOf('//');
+  const authorityStart = schemeEnd >= 0 ? schemeEnd + 2 : 0;
+  const pathStart = kept.indexOf('/', authorityStart);
+  const at = kept.lastIndexOf('@', (pathStart >= 0 ? pathStart : kept.length) - 1);
+  if (at >= authorityStart) kept = kept.slice(0, authorityStart) + kept.slice(at + 1);
+  return cut >= 0 ? `${kept}…` : kept;
+}
+
 function parseValue(setting: Setting, raw: unknown, origin: string): unknown {
   const t = setting.type;
   switch (t.kind) {
@@ -264,14 +276,22 @@ function parseValue(setting: Setting, raw: unknown, origin: string): unknown {
       return String(raw);
     case 'url': {
       const s = String(raw);
+      // Shown in errors without user name, password, query or fragment: any of them may be a secret.
+      const shown = withoutSecretParts(s);
       let url: URL;
       try {
         url = new URL(s);
       } catch {
-        return fail(setting, raw, origin, `expected a URL such as http://localhost:4317 (scheme ${t.schemes.join(' or ')})`);
+        return fail(setting, shown, origin, `expected a URL such as http://localhost:4317 (scheme ${t.schemes.join(' or ')})`);
+      }
+      if (url.username !== '' || url.password !== '') {
+        return fail(setting, shown, origin, 'it holds a user name or password, which would be sent in clear and logged — send credentials as headers (exporter.headers_file) instead');
+      }
+      if (url.search !== '' || url.hash !== '') {
+        return fail(setting, shown, origin, `it has a ${url.search !== '' ? 'query (?…)' : 'fragment (#…)'}, which OTLP/gRPC does not use and which may hold a secret such as an api_key (not shown) — send credentials as headers (exporter.headers_file) and write the endpoint as ${url.protocol}//${url.host}`);
       }
       if (!t.schemes.includes(url.protocol)) {
-        return fail(setting, raw, origin, `the scheme must be ${t.schemes.join(' or ')}, not ${url.protocol}`);
+        return fail(setting, shown, origin, `the scheme must be ${t.schemes.join(' or ')}, not ${url.protocol}`);
       }
       return s;
     }

@@ -1,22 +1,19 @@
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
 import { ConfigError, type AgentConfig } from './config.js';
 import { Collection } from './collection.js';
-import { CycleReader, encodeBatch, keepObservedSeries } from './export/batch.js';
+import { toExportBatch } from './export/batch.js';
 import { createOtlpSender, loadExporterSettings } from './export/exporter.js';
 import { ExportPipeline } from './export/pipeline.js';
 import { ExportQueue } from './export/queue.js';
 import { Spool } from './export/spool.js';
 import { assertPrivateFolder, UnsafeFileError, writeFileNoFollowSync } from './file-safety.js';
 import { createLogger, LogDestination } from './log.js';
-import { PointStore, registerInstruments } from './metrics/instruments.js';
+import { createMetricsPipeline } from './metrics/metrics-pipeline.js';
 import { detectResource } from './resource.js';
 import { createSources } from './sources/registry.js';
 import { AgentTelemetry } from './telemetry.js';
-import { VERSION } from './version.js';
 
 export interface DaemonOptions {
   readonly config: AgentConfig;
@@ -108,7 +105,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const stopSignal = onSignals(log);
   const started = performance.now();
 
-  const store = new PointStore();
+  const metrics = createMetricsPipeline(detectResource({ config, log, replayDir: opts.replayDir }));
   const telemetry = new AgentTelemetry();
   const sources = createSources({
     config, mode: 'daemon', log,
@@ -116,13 +113,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     onChildRestart: (s) => telemetry.recordChildRestart(s),
     onParseError: (s) => telemetry.recordError(s, 'parse'),
   });
-  const collection = new Collection(sources, store, telemetry, log, {
+  const collection = new Collection(sources, metrics.store, telemetry, log, {
     cycleMs: config.interval,
     intervalOf: (name) => (name === 'agent' ? config.interval : config.sources[name].interval),
   });
 
   const spool = new Spool(config.state_dir);
-  const sender = createOtlpSender(settings);
+  const sender = createOtlpSender(settings, log);
   let pipeline: ExportPipeline | undefined;
   const queue = new ExportQueue({
     spool,
@@ -140,15 +137,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     minBackoffMs: Math.min(1000, config.interval),
     // Retry about once per interval at worst, sooner for long intervals: a collector back up is used within seconds.
     maxBackoffMs: Math.min(60_000, Math.max(config.interval, Math.min(5000, 5 * config.interval))),
+    timeoutMs: settings.timeoutMs,
   });
 
-  const [resource] = await Promise.all([
-    detectResource({ config, log, replayDir: opts.replayDir }),
-    collection.start(),
-  ]);
-  const reader = new CycleReader();
-  const provider = new MeterProvider({ resource: resourceFromAttributes(resource), readers: [reader] });
-  registerInstruments(provider.getMeter('macos-agent', VERSION), store);
+  const [resource] = await Promise.all([metrics.resource, collection.start()]);
 
   try {
     const spooled = await queue.load();
@@ -168,9 +160,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const cycle = async (): Promise<void> => {
     try {
       await collection.collectAll();
-      const { resourceMetrics, errors } = await reader.collect();
-      if (errors.length > 0) throw new AggregateError(errors, `the metrics SDK reported ${errors.length} error(s) while collecting: ${String(errors[0])}`);
-      const batch = encodeBatch(keepObservedSeries(resourceMetrics, store));
+      const batch = toExportBatch(await metrics.collect());
       if (batch !== undefined) pipeline.submit(batch);
       if (lastCycleError !== undefined) log.info('collection cycle recovered');
       lastCycleError = undefined;
@@ -227,7 +217,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   await withinBudget(collection.stop(), 1000);
   await pipeline.flush(deadline);
   await withinBudget(sender.shutdown(), 500);
-  await withinBudget(provider.shutdown(), 500);
+  await withinBudget(metrics.shutdown(), 500);
   log.info({ queued_batches: queue.size, queued_points: queue.points }, queue.size > 0
     ? `macos-agent stopped; ${queue.size} undelivered batches are spooled for the next start`
     : 'macos-agent stopped; everything was delivered');

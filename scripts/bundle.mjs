@@ -12,6 +12,24 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * Resolves every @opentelemetry package to its CommonJS build. The ES build of
+ * @opentelemetry/otlp-grpc-exporter-base imports @grpc/grpc-js but also loads it, for credentials and
+ * metadata, through a require() it creates at run time, which no bundler can follow: bundled, the
+ * two would be separate copies, each rejecting the other's objects ("Channel credentials must be a
+ * ChannelCredentials object"). The CommonJS build loads it with plain require() calls, bundled into
+ * one copy; the agent's own imports go the same way, so each package is bundled once.
+ */
+const openTelemetryAsCommonJs = {
+  name: 'opentelemetry-as-commonjs',
+  setup(b) {
+    b.onResolve({ filter: /^@opentelemetry\// }, (args) => {
+      if (args.kind !== 'import-statement' || args.pluginData === 'commonjs') return undefined;
+      return b.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir, importer: args.importer, pluginData: 'commonjs' });
+    });
+  },
+};
+
 await build({
   entryPoints: [join(root, 'dist', 'agent', 'cli.js')],
   outfile: join(root, 'dist', 'macos-agent.js'),
@@ -25,5 +43,6 @@ await build({
   legalComments: 'eof',
   logLevel: 'warning',
   // The CommonJS dependencies (pino, yaml) call require() for Node's own modules; an ES module has none.
+  plugins: [openTelemetryAsCommonJs],
   banner: { js: "import { createRequire as __macosAgentRequire } from 'node:module'; const require = __macosAgentRequire(import.meta.url);" },
 });

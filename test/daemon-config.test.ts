@@ -163,6 +163,32 @@ describe('a bad exporter setting stops the agent at start with exit code 2 and s
     expect(r.stderr).toContain('exporter.cert_file and exporter.key_file go together');
   });
 
+  it('rejects an endpoint with a user name and password, and never prints the password', async () => {
+    for (const endpoint of ['http://agent:hunter2-pw@collector.lan:4317', 'agent:hunter2-pw@collector.lan:4317', 'ftp://agent:hunter2-pw@collector.lan:4317']) {
+      const r = await runCli(['--endpoint', endpoint], env);
+      expect(r.code, endpoint).toBe(2);
+      expect(r.stderr, endpoint).toContain('exporter.endpoint (from command line)');
+      expect(r.stderr, endpoint).not.toContain('hunter2');
+    }
+  });
+
+  it('rejects an endpoint with a query or a fragment, which may carry an api key, without printing it', async () => {
+    for (const [endpoint, what] of [['https://collector.lan:4317?api_key=k-51f0e2', 'query'], ['https://collector.lan:4317/#k-51f0e2', 'fragment']] as const) {
+      const r = await runCli([], { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
+      expect(r.code, endpoint).toBe(2);
+      expect(r.stderr, endpoint).toContain(`has a ${what}`);
+      expect(r.stderr, endpoint).toContain('https://collector.lan:4317');
+      expect(r.stderr, endpoint).not.toContain('k-51f0e2');
+    }
+  });
+
+  it('rejects a header value gRPC cannot send, without echoing it', async () => {
+    const r = await runCli([], { ...env, OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer caf%C3%A9-secret-77' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the value of header authorization holds a character gRPC cannot send');
+    expect(r.stderr).not.toContain('secret-77');
+  });
+
   it('rejects a malformed header without echoing it', async () => {
     const r = await runCli([], { ...env, OTEL_EXPORTER_OTLP_HEADERS: 'Bearer-only-secret-9d2' });
     expect(r.code).toBe(2);

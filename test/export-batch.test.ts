@@ -1,7 +1,9 @@
 import { AggregationTemporality, type AggregationTemporalitySelector, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { describe, expect, it } from 'vitest';
-import { countPoints, encodeBatch, exportTemporality, keepObservedSeries } from '../agent/export/batch.js';
+import { countPoints, restoreBatch, storeBatch, toExportBatch } from '../agent/export/batch.js';
+import { exportTemporality, keepObservedSeries } from '../agent/metrics/metrics-pipeline.js';
 import { point } from '../agent/metrics/catalog.js';
 import { PointStore, registerInstruments } from '../agent/metrics/instruments.js';
 
@@ -89,15 +91,25 @@ describe.each([
     store.clear('vm_stat');
     const kept = keepObservedSeries((await reader.collect()).resourceMetrics, store);
     expect(countPoints(kept)).toBe(0);
-    expect(encodeBatch(kept)).toBeUndefined();
+    expect(toExportBatch(kept)).toBeUndefined();
   });
 
-  it('encodes a collection as one OTLP request and counts its points', async () => {
+  it('makes a collection one batch and counts its points', async () => {
     const { store, reader } = pipeline(selector);
     store.set('vm_stat', [point('memoryUsage', 4096, { 'system.memory.state': 'free' }), point('memoryLimit', 8192)]);
-    const batch = encodeBatch(keepObservedSeries((await reader.collect()).resourceMetrics, store))!;
+    const batch = toExportBatch(keepObservedSeries((await reader.collect()).resourceMetrics, store))!;
     expect(batch.points).toBe(2);
-    expect(Buffer.from(batch.payload).includes(Buffer.from('system.memory.usage'))).toBe(true);
+    expect(series(batch.resourceMetrics).sort()).toEqual(['system.memory.limit{}=8192', 'system.memory.usage{"system.memory.state":"free"}=4096']);
+  });
+
+  it('stores a batch so that it comes back as the same OTLP request', async () => {
+    const { store, reader } = pipeline(selector);
+    store.set('vm_stat', [point('memoryUsage', 4096, { 'system.memory.state': 'free' }), point('memoryLimit', 8192)]);
+    store.set('iostat', [point('diskIo', 1200, { 'system.device': 'disk0' })]);
+    const batch = toExportBatch(keepObservedSeries((await reader.collect()).resourceMetrics, store))!;
+    const restored = restoreBatch(storeBatch(batch.resourceMetrics));
+    expect(restored.points).toBe(3);
+    expect(ProtobufMetricsSerializer.serializeRequest(restored.resourceMetrics)).toEqual(ProtobufMetricsSerializer.serializeRequest(batch.resourceMetrics));
   });
 });
 
@@ -109,5 +121,16 @@ describe('exportTemporality', () => {
     store.set('iostat', [point('diskIo', 1200, { 'system.device': 'disk0' })]);
     const { resourceMetrics } = await reader.collect();
     expect(series(resourceMetrics)).toEqual(['system.disk.io{"system.device":"disk0"}=1200']);
+  });
+});
+
+describe('restoreBatch', () => {
+  it.each([
+    ['bytes that are not JSON', Buffer.from('\x1f\x8b not json')],
+    ['JSON of another shape', Buffer.from(JSON.stringify({ resource: { attributes: {} }, scopeMetrics: [{ scope: { name: 'x' }, metrics: [{ descriptor: { name: 'm' } }] }] }))],
+    ['a data point with a non-numeric value', Buffer.from(JSON.stringify({ resource: { attributes: {} }, scopeMetrics: [{ scope: { name: 'x' }, metrics: [{ descriptor: { name: 'm', unit: '', description: '' }, dataPointType: 2, dataPoints: [{ startTime: [0, 0], endTime: [0, 0], attributes: {}, value: 'NaN' }] }] }] }))],
+    ['a batch without points', Buffer.from(JSON.stringify({ resource: { attributes: {} }, scopeMetrics: [] }))],
+  ])('refuses %s, saying it is not a stored batch', (_, bytes) => {
+    expect(() => restoreBatch(bytes)).toThrow(/not a stored export batch/);
   });
 });

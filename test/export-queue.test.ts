@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import type { ExportBatch, OtlpSender, SendResult } from '../agent/export/exporter.js';
+import { AggregationTemporality, DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ValueType } from '@opentelemetry/api';
+import { restoreBatch, type ExportBatch } from '../agent/export/batch.js';
+import type { OtlpSender, SendResult } from '../agent/export/exporter.js';
 import { ExportPipeline } from '../agent/export/pipeline.js';
 import { ExportQueue, type DropReason } from '../agent/export/queue.js';
 import { Spool } from '../agent/export/spool.js';
@@ -62,7 +66,7 @@ describe('ExportQueue', () => {
     for (const seq of [1, 2, 3]) queue.push(seq, 1_000_000 + seq, 10 * seq, payload(seq));
     await queue.settled();
     expect(readdirSync(join(dir, 'spool')).sort()).toEqual([
-      '0000000000000001-1000001-10.otlp.gz', '0000000000000002-1000002-20.otlp.gz', '0000000000000003-1000003-30.otlp.gz',
+      '0000000000000001-1000001-10.json.gz', '0000000000000002-1000002-20.json.gz', '0000000000000003-1000003-30.json.gz',
     ]);
     expect(statSync(join(dir, 'spool')).mode & 0o777).toBe(0o700);
 
@@ -126,12 +130,12 @@ describe('ExportQueue', () => {
     const dir = stateDir();
     const spool = new Spool(dir);
     await spool.write({ seq: 5, createdAt: 1, points: 2 }, Spool.compress(payload(5)));
-    writeFileSync(join(spool.dir, '0000000000000006-2-3.otlp.gz.tmp'), 'half');
+    writeFileSync(join(spool.dir, '0000000000000006-2-3.json.gz.tmp'), 'half');
     writeFileSync(join(spool.dir, 'notes.txt'), 'mine');
     const { entries, ignored } = await spool.load();
     expect(entries.map((e) => e.seq)).toEqual([5]);
     expect(ignored).toEqual(['notes.txt']);
-    expect(readdirSync(spool.dir).sort()).toEqual(['0000000000000005-1-2.otlp.gz', 'notes.txt']);
+    expect(readdirSync(spool.dir).sort()).toEqual(['0000000000000005-1-2.json.gz', 'notes.txt']);
   });
 });
 
@@ -141,7 +145,7 @@ class ScriptedSender implements OtlpSender {
   pending: { batch: ExportBatch; resolve: (r: SendResult) => void }[] = [];
 
   send(batch: ExportBatch): Promise<SendResult> {
-    this.sent.push(batch.payload[0]!);
+    this.sent.push(batchNumber(batch));
     return new Promise((resolve) => this.pending.push({ batch, resolve }));
   }
 
@@ -174,12 +178,31 @@ function makePipeline(dir: string): { pipeline: ExportPipeline; sender: Scripted
   });
   pipeline = new ExportPipeline({
     sender, queue, telemetry, log: pino({ level: 'silent' }), endpoint: 'http://collector:4317', spoolDir: dir,
-    minBackoffMs: 20, maxBackoffMs: 40,
+    minBackoffMs: 20, maxBackoffMs: 40, timeoutMs: 100,
   });
   return { pipeline, sender, queue, telemetry };
 }
 
-const batch = (n: number): ExportBatch => ({ payload: Uint8Array.of(n, 1, 2, 3), points: 1 });
+/** A one-point batch whose value is its number. */
+function batch(n: number): ExportBatch {
+  const resourceMetrics: ResourceMetrics = {
+    resource: resourceFromAttributes({ 'service.name': 'macos-agent' }),
+    scopeMetrics: [{
+      scope: { name: 'macos-agent' },
+      metrics: [{
+        descriptor: { name: 'batch.number', unit: '1', description: '', valueType: ValueType.DOUBLE },
+        dataPointType: DataPointType.GAUGE,
+        aggregationTemporality: AggregationTemporality.DELTA,
+        dataPoints: [{ startTime: [1, 0], endTime: [1, 0], attributes: {}, value: n }],
+      }],
+    }],
+  };
+  return { resourceMetrics, points: 1 };
+}
+
+function batchNumber(b: ExportBatch): number {
+  return b.resourceMetrics.scopeMetrics[0]!.metrics[0]!.dataPoints[0]!.value as number;
+}
 
 describe('ExportPipeline', () => {
   it('never waits for a slow send: later batches queue behind it and go out in order', async () => {
@@ -223,7 +246,7 @@ describe('ExportPipeline', () => {
     const pipeline = new ExportPipeline({
       sender: new ScriptedSender(), queue: makeQueue(stateDir()).queue, telemetry,
       log: pino({ level: 'info' }, { write: (line: string) => { lines.push(line); } }),
-      endpoint: 'http://collector:4317', spoolDir: '/state/spool', minBackoffMs: 20, maxBackoffMs: 40,
+      endpoint: 'http://collector:4317', spoolDir: '/state/spool', minBackoffMs: 20, maxBackoffMs: 40, timeoutMs: 100,
     });
     for (let i = 0; i < 5; i++) pipeline.recordDrop('queue_full', 30);
     expect(lines).toHaveLength(1);
@@ -240,6 +263,6 @@ describe('ExportPipeline', () => {
     await pipeline.flush(Date.now() + 50);
     const { entries } = await new Spool(dir).load();
     expect(entries.map((e) => e.seq)).toEqual([1]);
-    expect((await new Spool(dir).read(entries[0]!))[0]).toBe(9);
+    expect(batchNumber(restoreBatch(await new Spool(dir).read(entries[0]!)))).toBe(9);
   });
 });

@@ -3,12 +3,11 @@ import type { AgentConfig } from '../config.js';
 import { EXIT_NO_DATA, EXIT_OK } from '../exit-codes.js';
 import { Collection, type SourceStatus } from '../collection.js';
 import { METRICS, type MetricSpec, type Attributes } from '../metrics/catalog.js';
-import { PointStore } from '../metrics/instruments.js';
-import { takeSnapshot, type Snapshot } from '../metrics/snapshot.js';
+import { createMetricsPipeline } from '../metrics/metrics-pipeline.js';
+import { toSnapshot, type Snapshot } from '../metrics/snapshot.js';
 import { detectResource } from '../resource.js';
 import { createSources } from '../sources/registry.js';
 import { AgentTelemetry } from '../telemetry.js';
-
 
 export interface OnceOptions {
   readonly config: AgentConfig;
@@ -22,9 +21,9 @@ export interface OnceReport extends Snapshot {
   readonly sources: { name: string; ok: boolean; error?: string }[];
 }
 
-/** Runs every enabled source once, through the same instruments and SDK as the daemon. */
+/** Runs every enabled source once, through the same metrics pipeline as the daemon: what --once shows is what the daemon would export. */
 export async function collectOnce(opts: Omit<OnceOptions, 'json' | 'write'>): Promise<OnceReport> {
-  const store = new PointStore();
+  const metrics = createMetricsPipeline(detectResource({ config: opts.config, log: opts.log, replayDir: opts.replayDir }));
   const telemetry = new AgentTelemetry();
   const sources = createSources({
     config: opts.config,
@@ -34,10 +33,7 @@ export async function collectOnce(opts: Omit<OnceOptions, 'json' | 'write'>): Pr
     onChildRestart: (s) => telemetry.recordChildRestart(s),
     onParseError: (s) => telemetry.recordError(s, 'parse'),
   });
-  const collection = new Collection(sources, store, telemetry, opts.log);
-  // The same resource detection as the daemon, alongside the collection: what --once shows is
-  // what the daemon would export.
-  const resource = detectResource({ config: opts.config, log: opts.log, replayDir: opts.replayDir });
+  const collection = new Collection(sources, metrics.store, telemetry, opts.log);
   let statuses: SourceStatus[];
   try {
     await collection.start();
@@ -45,7 +41,12 @@ export async function collectOnce(opts: Omit<OnceOptions, 'json' | 'write'>): Pr
   } finally {
     await collection.stop();
   }
-  const snapshot = await takeSnapshot(store, await resource);
+  let snapshot: Snapshot;
+  try {
+    snapshot = toSnapshot(await metrics.collect());
+  } finally {
+    await metrics.shutdown();
+  }
   return {
     ...snapshot,
     sources: statuses.map((s) => ({ name: s.name, ok: s.ok, ...(s.error !== undefined ? { error: s.error } : {}) })),

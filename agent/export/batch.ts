@@ -1,81 +1,5 @@
-import { AggregationTemporality, InstrumentType, MetricReader, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
-import { METRICS } from '../metrics/catalog.js';
-import type { PointStore } from '../metrics/instruments.js';
-import type { ExportBatch } from './exporter.js';
-
-/** An attribute set's identity, names in order; the lengths keep any two different sets apart. */
-function attributesKey(attributes: Readonly<Record<string, unknown>>): string {
-  const names = Object.keys(attributes);
-  if (names.length > 1) names.sort();
-  let key = '';
-  for (const n of names) {
-    const v = attributes[n];
-    const value = typeof v === 'string' ? `s${v}` : JSON.stringify(v);
-    key += `${n.length}:${n}${value.length}:${value}`;
-  }
-  return key;
-}
-
-/**
- * The temporality the daemon asks the SDK for. Sums stay cumulative, as their sources count.
- * Gauges carry no temporality on the wire; asked for delta, the SDK reports only the attribute
- * sets observed in this collection rather than every set it ever saw, which is exactly what a
- * gauge should export, so keepObservedSeries has nothing to remove from them.
- */
-export function exportTemporality(type: InstrumentType): AggregationTemporality {
-  return type === InstrumentType.OBSERVABLE_GAUGE || type === InstrumentType.GAUGE
-    ? AggregationTemporality.DELTA
-    : AggregationTemporality.CUMULATIVE;
-}
-
-/** Collected on demand, once per cycle. Sums are cumulative, so a lost export never loses a counter's total; gauges report what this cycle observed (exportTemporality). */
-export class CycleReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: exportTemporality });
-  }
-
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
-
-/**
- * Keeps only the series observed in this cycle. With cumulative temporality the SDK keeps every
- * attribute set an observable instrument ever reported and exports its last value again on each
- * collection, even after the source stopped reporting it (a disk that was ejected, a sensor that
- * went away). A missing value must be a missing point, so those stale series are removed here.
- * Everything observed is in the SDK's output, so a metric with as many points as distinct
- * observed series has none to remove and is kept without comparing its points one by one.
- */
-export function keepObservedSeries(rm: ResourceMetrics, store: PointStore): ResourceMetrics {
-  const cumulative = new Set<string>();
-  for (const scope of rm.scopeMetrics) {
-    for (const m of scope.metrics) if (m.aggregationTemporality === AggregationTemporality.CUMULATIVE) cumulative.add(m.descriptor.name);
-  }
-  if (cumulative.size === 0) return rm;
-  const observed = new Map<string, Set<string>>();
-  for (const p of store.all()) {
-    const name = METRICS[p.metric].name;
-    if (!cumulative.has(name) || !Number.isFinite(p.value)) continue;
-    let keys = observed.get(name);
-    if (keys === undefined) observed.set(name, (keys = new Set()));
-    keys.add(attributesKey(p.attributes));
-  }
-  const keep = (m: MetricData): MetricData | undefined => {
-    if (m.aggregationTemporality !== AggregationTemporality.CUMULATIVE) return m.dataPoints.length > 0 ? m : undefined;
-    const keys = observed.get(m.descriptor.name);
-    if (keys === undefined) return undefined;
-    if (keys.size === m.dataPoints.length) return m;
-    return { ...m, dataPoints: m.dataPoints.filter((dp) => keys.has(attributesKey(dp.attributes))) } as MetricData;
-  };
-  return {
-    resource: rm.resource,
-    scopeMetrics: rm.scopeMetrics.map((scope) => ({
-      scope: scope.scope,
-      metrics: scope.metrics.map(keep).filter((m): m is MetricData => m !== undefined),
-    })).filter((s) => s.metrics.length > 0),
-  };
-}
+import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 
 export function countPoints(rm: ResourceMetrics): number {
   let n = 0;
@@ -83,11 +7,81 @@ export function countPoints(rm: ResourceMetrics): number {
   return n;
 }
 
-/** Encodes one collection as an OTLP ExportMetricsServiceRequest; undefined when it holds no point. */
-export function encodeBatch(rm: ResourceMetrics): ExportBatch | undefined {
+/** One collection on its way to the collector: the SDK's own ResourceMetrics, which OTLPMetricExporter encodes. */
+export interface ExportBatch {
+  readonly resourceMetrics: ResourceMetrics;
+  /** Data points in the batch, for counting what is delivered or dropped. */
+  readonly points: number;
+}
+
+/** One collection as a batch; undefined when it holds no point. */
+export function toExportBatch(rm: ResourceMetrics): ExportBatch | undefined {
   const points = countPoints(rm);
-  if (points === 0) return undefined;
-  const payload = ProtobufMetricsSerializer.serializeRequest(rm);
-  if (payload === undefined) throw new Error('the OTLP protobuf serializer returned nothing for a non-empty collection');
-  return { payload, points };
+  return points === 0 ? undefined : { resourceMetrics: rm, points };
+}
+
+/**
+ * A batch as the spool keeps it: the ResourceMetrics as JSON, with the resource reduced to what the
+ * OTLP encoding reads from it (attributes and schema URL). Everything else in a ResourceMetrics
+ * is plain data, so restoreBatch gives OTLPMetricExporter the same request to send again.
+ */
+export function storeBatch(rm: ResourceMetrics): Uint8Array {
+  const stored: StoredBatch = {
+    resource: { attributes: rm.resource.attributes as StoredAttributes, ...(rm.resource.schemaUrl ? { schemaUrl: rm.resource.schemaUrl } : {}) },
+    scopeMetrics: rm.scopeMetrics,
+  };
+  return Buffer.from(JSON.stringify(stored));
+}
+
+/** Attribute values as the agent's instruments report them. */
+type StoredAttributes = Readonly<Record<string, string | number | boolean>>;
+
+interface StoredBatch {
+  readonly resource: { readonly attributes: StoredAttributes; readonly schemaUrl?: string };
+  readonly scopeMetrics: ResourceMetrics['scopeMetrics'];
+}
+
+const DATA_POINT_TYPES = new Set<unknown>([DataPointType.GAUGE, DataPointType.SUM]);
+
+function isHrTime(t: unknown): boolean {
+  return Array.isArray(t) && t.length === 2 && Number.isSafeInteger(t[0]) && Number.isSafeInteger(t[1]);
+}
+
+function isAttributes(a: unknown): a is StoredAttributes {
+  if (typeof a !== 'object' || a === null || Array.isArray(a)) return false;
+  return Object.values(a).every((v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)));
+}
+
+function isStoredMetric(m: unknown): boolean {
+  if (typeof m !== 'object' || m === null) return false;
+  const { descriptor, dataPointType, dataPoints } = m as Partial<MetricData>;
+  return typeof descriptor?.name === 'string' && typeof descriptor.unit === 'string' && typeof descriptor.description === 'string'
+    && DATA_POINT_TYPES.has(dataPointType) && Array.isArray(dataPoints)
+    && dataPoints.every((dp: unknown) => {
+      const p = dp as { startTime?: unknown; endTime?: unknown; attributes?: unknown; value?: unknown };
+      return isHrTime(p.startTime) && isHrTime(p.endTime) && isAttributes(p.attributes) && typeof p.value === 'number' && Number.isFinite(p.value);
+    });
+}
+
+/** The batch storeBatch wrote; throws when the bytes are not one (a damaged or foreign file). */
+export function restoreBatch(bytes: Uint8Array): ExportBatch {
+  let stored: Partial<StoredBatch>;
+  try {
+    stored = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as Partial<StoredBatch>;
+  } catch (error) {
+    throw new Error(`not a stored export batch: ${(error as Error).message}`);
+  }
+  const valid = typeof stored === 'object' && stored !== null && isAttributes(stored.resource?.attributes)
+    && (stored.resource.schemaUrl === undefined || typeof stored.resource.schemaUrl === 'string')
+    && Array.isArray(stored.scopeMetrics)
+    && stored.scopeMetrics.every((s) => typeof s?.scope?.name === 'string' && Array.isArray(s.metrics) && s.metrics.every(isStoredMetric));
+  if (!valid) throw new Error('not a stored export batch: its resource, scopes, metrics or data points are malformed');
+  const { attributes, schemaUrl } = stored.resource!;
+  const rm: ResourceMetrics = {
+    resource: resourceFromAttributes(attributes, schemaUrl !== undefined ? { schemaUrl } : undefined),
+    scopeMetrics: stored.scopeMetrics!,
+  };
+  const batch = toExportBatch(rm);
+  if (batch === undefined) throw new Error('not a stored export batch: it holds no data point');
+  return batch;
 }

@@ -1,27 +1,31 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
-import { ProtobufMetricsSerializer, type IExportMetricsServiceResponse } from '@opentelemetry/otlp-transformer';
+import { logVerbosity, setLogger as setGrpcLogger, setLogVerbosity as setGrpcLogVerbosity } from '@grpc/grpc-js';
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { createEmptyMetadata, createInsecureCredentials, createSslCredentials } from '@opentelemetry/otlp-grpc-exporter-base';
+import type { Logger } from 'pino';
 import { ConfigError, type AgentConfig } from '../config.js';
 import { readSafeFile } from '../file-safety.js';
 import { VERSION } from '../version.js';
-import { GRPC_STATUS, GrpcUnaryClient } from './grpc-client.js';
+import type { ExportBatch } from './batch.js';
+import { createRedactor, type Redactor } from './redact.js';
 
-// A batch is serialised once, before it is sent, so a batch that fails can be queued and spooled
-// as the exact bytes to re-send, and the collector's answer (partial success) is counted. Each
-// export is one attempt; retrying is the export queue's job.
-
-const EXPORT_METHOD = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
-
-export interface ExportBatch {
-  /** An encoded ExportMetricsServiceRequest. */
-  readonly payload: Uint8Array;
-  /** Data points in the request, for counting what is delivered or dropped. */
-  readonly points: number;
-}
+// Every export goes through OpenTelemetry's OTLPMetricExporter, given everything explicitly from
+// the agent's checked config. Each export is one attempt: the exporter does not retry over gRPC,
+// and retrying, in order and across restarts, is the export pipeline's job (pipeline.ts).
 
 export type SendResult =
   | { readonly ok: true; readonly rejectedPoints: number; readonly rejectMessage?: string }
-  | { readonly ok: false; readonly message: string; readonly status?: string; readonly retryable: boolean };
+  | {
+    readonly ok: false;
+    readonly message: string;
+    readonly status: string;
+    readonly retryable: boolean;
+    /** For an answer no retry will change: how the collector refused, and what to fix (logged once, as a configuration error). */
+    readonly refusal?: Refusal;
+  };
 
 export interface OtlpSender {
   send(batch: ExportBatch): Promise<SendResult>;
@@ -61,6 +65,13 @@ export function parseHeaders(text: string, origin: string): Map<string, string> 
       } catch {
         value = raw;
       }
+      if (key.endsWith('-bin')) {
+        throw new ConfigError(`${origin}: header ${key} ends in -bin, which gRPC reserves for binary values — rename the header`);
+      }
+      // gRPC sends text metadata as printable ASCII only; the value itself is not shown (it may be a secret).
+      if (!/^[\x20-\x7e]*$/.test(value)) {
+        throw new ConfigError(`${origin}: the value of header ${key} holds a character gRPC cannot send (only printable ASCII; percent-encode anything else) — the value is not shown: it may hold a secret`);
+      }
       out.set(key, value);
     }
   }
@@ -85,9 +96,6 @@ function checkEndpoint(endpoint: string): URL {
   }
   if (url.pathname !== '/' && url.pathname !== '') {
     throw new ConfigError(`invalid exporter.endpoint ${JSON.stringify(endpoint)}: OTLP/gRPC takes no path (${url.pathname} looks like an OTLP/HTTP URL) — write it as ${url.protocol}//${url.host}, usually port 4317`);
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new ConfigError('invalid exporter.endpoint: it holds a user name or password; send credentials as headers (exporter.headers_file) instead');
   }
   return url;
 }
@@ -158,41 +166,177 @@ export function loadExporterSettings(config: AgentConfig): ExporterSettings {
   };
 }
 
-/**
- * A batch is worth sending again unless the collector said the data itself is invalid: that
- * answer would repeat forever and hold up everything queued behind it.
- */
-function isRetryable(code: number): boolean {
-  return code !== GRPC_STATUS.INVALID_ARGUMENT;
+const GRPC_STATUS_NAMES: readonly string[] = [
+  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+];
+
+export interface Refusal {
+  readonly as: string;
+  readonly fix: string;
 }
 
-export function createOtlpSender(settings: ExporterSettings): OtlpSender {
-  const client = new GrpcUnaryClient({
-    endpoint: settings.endpoint,
-    ca: settings.ca,
-    cert: settings.cert,
-    key: settings.key,
-    metadata: settings.headers,
-    compression: settings.compression,
-    timeoutMs: settings.timeoutMs,
+/**
+ * Answers no retry will change: the OTLP specification's non-retryable codes that mean the agent is
+ * misconfigured (or its data invalid). Each names the fix; the batch is counted as rejected.
+ */
+const PERMANENT_FAILURES: Readonly<Record<string, Refusal>> = {
+  UNAUTHENTICATED: { as: 'as unauthenticated', fix: 'the collector does not accept the agent\'s credentials — fix the authorization header in exporter.headers_file (or OTEL_EXPORTER_OTLP_HEADERS) and restart the agent' },
+  PERMISSION_DENIED: { as: 'as not permitted', fix: 'the agent\'s credentials may not send metrics to this collector — grant them write access in the collector\'s authentication, or configure other credentials in exporter.headers_file' },
+  UNIMPLEMENTED: { as: 'as an unknown service', fix: 'the endpoint does not serve OTLP metrics over gRPC — point exporter.endpoint at the collector\'s OTLP/gRPC receiver (usually port 4317) with a metrics pipeline' },
+  INVALID_ARGUMENT: { as: 'as invalid', fix: 'the collector refused the data itself as invalid — check the collector\'s log for the reason; a newer collector may be needed' },
+};
+
+/**
+ * Every other answer keeps the batch for a retry: the OTLP specification's retryable codes, and
+ * also INTERNAL and UNKNOWN, which grpc-js reports for local transport faults (a stream broken
+ * mid-answer), and RESOURCE_EXHAUSTED without retry information (a collector's memory limiter says
+ * no more): losing data on those would break the spool's promise, and the queue's bounds
+ * (queue.max_bytes, queue.max_age) limit what they hold.
+ */
+export function classifyStatus(code: number | undefined): { status: string; refusal?: Refusal } {
+  const status = code === undefined ? 'ERROR' : GRPC_STATUS_NAMES[code] ?? `STATUS_${code}`;
+  const refusal = PERMANENT_FAILURES[status];
+  return refusal === undefined ? { status } : { status, refusal };
+}
+
+/** The options OTLPMetricExporter takes, derived from its constructor rather than from its internal packages. */
+type OtlpExporterConfig = NonNullable<ConstructorParameters<typeof OTLPMetricExporter>[0]>;
+
+/**
+ * OTLPMetricExporter also reads the OTEL_EXPORTER_OTLP_* variables, and would add headers from
+ * them that the agent's own precedence (file < environment < flags) overrode. It reads them only
+ * while it is constructed, so they are hidden for that moment: its whole configuration is what the
+ * agent passes.
+ */
+function withoutOtlpEnvironment<T>(construct: () => T): T {
+  const hidden = Object.entries(process.env).filter(([name]) => name.startsWith('OTEL_EXPORTER_OTLP_'));
+  for (const [name] of hidden) delete process.env[name];
+  try {
+    return construct();
+  } finally {
+    for (const [name, value] of hidden) process.env[name] = value;
+  }
+}
+
+function createExporter(settings: ExporterSettings): OTLPMetricExporter {
+  const metadata = createEmptyMetadata();
+  for (const [name, value] of settings.headers) metadata.set(name, value);
+  const config: OtlpExporterConfig = {
+    url: settings.endpoint,
+    credentials: settings.tls ? createSslCredentials(settings.ca, settings.key, settings.cert) : createInsecureCredentials(),
+    metadata,
+    compression: settings.compression as OtlpExporterConfig['compression'],
+    timeoutMillis: settings.timeoutMs,
     userAgent: `macos-agent/${VERSION}`,
-  });
+  };
+  // grpc-js's defaults bound what a collector can send back: an answer over 4 MiB
+  // (grpc.max_receive_message_length), compressed or not, fails the call as RESOURCE_EXHAUSTED.
+  return withoutOtlpEnvironment(() => new OTLPMetricExporter(config));
+}
+
+/** What OTLPMetricExporter says of a partial success, which it reports only through the diagnostic logger. */
+const PARTIAL_SUCCESS = 'Received Partial Success response:';
+
+interface PartialSuccess {
+  readonly rejectedPoints: number;
+  readonly message?: string;
+}
+
+function parsePartialSuccess(json: unknown): PartialSuccess {
+  try {
+    const parsed = JSON.parse(String(json)) as { rejectedDataPoints?: unknown; errorMessage?: unknown };
+    const rejected = Number(parsed.rejectedDataPoints ?? 0);
+    return {
+      rejectedPoints: Number.isSafeInteger(rejected) && rejected > 0 ? rejected : 0,
+      ...(typeof parsed.errorMessage === 'string' && parsed.errorMessage !== '' ? { message: parsed.errorMessage } : {}),
+    };
+  } catch {
+    return { rejectedPoints: 0 };
+  }
+}
+
+function describeArgs(args: unknown[]): string {
+  return args.map((a) => (a instanceof Error ? a.message
+    : typeof a === 'string' ? a
+    : a instanceof Uint8Array ? `(${a.length} bytes)`
+    : JSON.stringify(a) ?? String(a))).join(' ');
+}
+
+/**
+ * grpc-js's own log, errors only, routed into the agent's log, redacted: it would otherwise print
+ * to stderr, and one of its messages quotes response headers a collector sent.
+ */
+function routeGrpcLog(log: Logger, redact: Redactor): void {
+  setGrpcLogVerbosity(logVerbosity.ERROR);
+  setGrpcLogger({ error: (...args: unknown[]) => log.error({ component: 'grpc' }, `gRPC: ${redact(describeArgs(args))}`) });
+}
+
+/**
+ * OpenTelemetry's diagnostic logger, routed into the agent's log, redacted. Its debug and verbose
+ * levels stay off: they print whole batches.
+ */
+function diagnosticsInto(log: Logger, redact: Redactor, onPartialSuccess: (p: PartialSuccess) => void): DiagLogger {
+  const line = (level: 'error' | 'warn' | 'info') => (message: string, ...args: unknown[]): void => {
+    if (message === PARTIAL_SUCCESS) {
+      onPartialSuccess(parsePartialSuccess(args[0]));
+      return;
+    }
+    const text = redact(args.length > 0 ? `${message} ${describeArgs(args)}` : message);
+    log[level]({ component: 'opentelemetry' }, `OpenTelemetry: ${text}`);
+  };
+  const ignore = (): void => {};
+  return { error: line('error'), warn: line('warn'), info: line('info'), debug: ignore, verbose: ignore };
+}
+
+interface ServiceErrorLike {
+  readonly code?: unknown;
+  readonly details?: unknown;
+  readonly message?: unknown;
+}
+
+/**
+ * Sends batches with OTLPMetricExporter, one at a time (the pipeline never overlaps sends), and
+ * reports each outcome as the pipeline needs it. Collector messages are redacted of the configured
+ * header values and of any Bearer/Basic credential before they leave here. One sender per process:
+ * it takes over OpenTelemetry's global diagnostic logger, the only place partial success is
+ * reported, and grpc-js's logger.
+ */
+export function createOtlpSender(settings: ExporterSettings, log: Logger): OtlpSender {
+  const redact = createRedactor(settings.headers.values());
+  let partial: PartialSuccess | undefined;
+  routeGrpcLog(log, redact);
+  diag.setLogger(diagnosticsInto(log, redact, (p) => { partial = p; }), { logLevel: DiagLogLevel.INFO, suppressOverrideMessage: true });
+  let exporter = createExporter(settings);
+  let freshChannel = false;
+
+  const exportOnce = (batch: ExportBatch): Promise<ExportResult> => new Promise((resolve) => exporter.export(batch.resourceMetrics, resolve));
+
   return {
     async send(batch) {
-      const answer = await client.call(EXPORT_METHOD, batch.payload);
-      if (!answer.ok) {
-        return { ok: false, message: answer.message, status: answer.status, retryable: isRetryable(answer.code) };
+      if (freshChannel) {
+        // After UNAVAILABLE or a missed deadline the connection itself may be what failed. grpc-js
+        // would wait out its own reconnect backoff (up to two minutes) before trying again, hiding a
+        // collector that is back; a new exporter starts on a new channel at once.
+        freshChannel = false;
+        const old = exporter;
+        exporter = createExporter(settings);
+        await old.shutdown();
       }
-      let response: IExportMetricsServiceResponse;
-      try {
-        response = ProtobufMetricsSerializer.deserializeResponse(answer.message);
-      } catch (error) {
-        return { ok: false, message: `cannot decode the collector's ExportMetricsServiceResponse: ${(error as Error).message}`, status: 'INTERNAL', retryable: true };
+      partial = undefined;
+      const result = await exportOnce(batch);
+      if (result.code === ExportResultCode.SUCCESS) {
+        const p = partial as PartialSuccess | undefined;
+        return { ok: true, rejectedPoints: p?.rejectedPoints ?? 0, ...(p?.message !== undefined ? { rejectMessage: redact(p.message) } : {}) };
       }
-      const partial = response.partialSuccess;
-      const rejected = Number(partial?.rejectedDataPoints ?? 0);
-      return { ok: true, rejectedPoints: rejected, ...(partial?.errorMessage ? { rejectMessage: partial.errorMessage } : {}) };
+      const error = (result.error ?? {}) as ServiceErrorLike;
+      const code = typeof error.code === 'number' ? error.code : undefined;
+      const { status, refusal } = classifyStatus(code);
+      if (status === 'UNAVAILABLE' || status === 'DEADLINE_EXCEEDED') freshChannel = true;
+      const said = typeof error.details === 'string' && error.details !== '' ? error.details
+        : typeof error.message === 'string' && error.message !== '' ? error.message : `${settings.endpoint} answered ${status}`;
+      return { ok: false, status, message: redact(said), retryable: refusal === undefined, ...(refusal !== undefined ? { refusal } : {}) };
     },
-    shutdown: () => client.close(),
+    shutdown: () => exporter.shutdown(),
   };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AgentTelemetry } from '../telemetry.js';
-import type { ExportBatch, OtlpSender, SendResult } from './exporter.js';
+import { restoreBatch, storeBatch, type ExportBatch } from './batch.js';
+import type { OtlpSender, SendResult } from './exporter.js';
 import type { DropReason, ExportQueue, QueuedBatch } from './queue.js';
 
 export interface ExportPipelineOptions {
@@ -14,6 +15,13 @@ export interface ExportPipelineOptions {
   /** First wait after a failed send; doubles per failure up to maxBackoffMs. */
   readonly minBackoffMs: number;
   readonly maxBackoffMs: number;
+  /**
+   * The exporter's timeout. A collector that answered too late may still have taken the batch, and
+   * may still be busy with it: after a timeout the wait starts at twice this long and doubles up to
+   * 8 times it (or maxBackoffMs, if longer), so a slow collector is not sent the batch again while
+   * it is still working on the last copy, and gets fewer copies the longer it stays slow.
+   */
+  readonly timeoutMs: number;
   readonly now?: () => number;
 }
 
@@ -60,6 +68,7 @@ export class ExportPipeline {
   #resent = { batches: 0, points: 0 };
   readonly #drops = new Map<DropReason, number>();
   #spoolFailing = false;
+  readonly #refusalsLogged = new Set<string>();
   #closed = false;
 
   constructor(opts: ExportPipelineOptions) {
@@ -98,7 +107,7 @@ export class ExportPipeline {
       this.#start(() => this.#sendFresh({ seq, createdAt, batch, queued: undefined }));
       return;
     }
-    this.#o.queue.push(seq, createdAt, batch.points, batch.payload);
+    this.#queue(seq, createdAt, batch);
     this.#kick();
   }
 
@@ -128,9 +137,13 @@ export class ExportPipeline {
     const pending = this.#inFlight;
     if (pending !== undefined && pending.queued === undefined) {
       pending.spooled = true;
-      this.#o.queue.push(pending.seq, pending.createdAt, pending.batch.points, pending.batch.payload);
+      this.#queue(pending.seq, pending.createdAt, pending.batch);
     }
     await this.#o.queue.settled();
+  }
+
+  #queue(seq: number, createdAt: number, batch: ExportBatch): void {
+    this.#o.queue.push(seq, createdAt, batch.points, storeBatch(batch.resourceMetrics));
   }
 
   #idle(): boolean {
@@ -158,9 +171,7 @@ export class ExportPipeline {
 
   async #sendFresh(f: InFlight): Promise<boolean> {
     const ok = await this.#attempt(f);
-    if (!ok && f.spooled !== true) {
-      this.#o.queue.push(f.seq, f.createdAt, f.batch.points, f.batch.payload);
-    }
+    if (!ok && f.spooled !== true) this.#queue(f.seq, f.createdAt, f.batch);
     return ok;
   }
 
@@ -170,9 +181,9 @@ export class ExportPipeline {
     for (;;) {
       const head = this.#o.queue.head();
       if (head === undefined) break;
-      let payload: Uint8Array;
+      let batch: ExportBatch;
       try {
-        payload = await this.#o.queue.payloadOf(head);
+        batch = restoreBatch(await this.#o.queue.payloadOf(head));
       } catch (error) {
         this.#o.log.error({ seq: head.seq, err: (error as Error).message }, `spooled export batch ${head.seq} cannot be read back: ${(error as Error).message}; dropping it`);
         this.#o.queue.remove(head);
@@ -180,7 +191,7 @@ export class ExportPipeline {
         continue;
       }
       this.#o.queue.beginSend(head);
-      ok = await this.#attempt({ seq: head.seq, createdAt: head.createdAt, batch: { payload, points: head.points }, queued: head });
+      ok = await this.#attempt({ seq: head.seq, createdAt: head.createdAt, batch, queued: head });
       this.#o.queue.endSend();
       if (!ok) break;
       this.#resent.batches++;
@@ -197,7 +208,7 @@ export class ExportPipeline {
     try {
       result = await this.#o.sender.send(f.batch);
     } catch (error) {
-      result = { ok: false, message: (error as Error).message, retryable: true };
+      result = { ok: false, status: 'ERROR', message: (error as Error).message, retryable: true };
     }
     this.#inFlight = undefined;
     if (result.ok) {
@@ -214,8 +225,7 @@ export class ExportPipeline {
     }
     if (!result.retryable) {
       this.#o.telemetry.recordExport('failure');
-      const level = this.#drops.has('rejected') ? 'debug' : 'error';
-      this.#o.log[level]({ status: result.status, points: f.batch.points }, `collector refused a batch as invalid (${result.status ?? 'error'}): ${result.message}; its ${f.batch.points} points are dropped`);
+      this.#refused(result, f.batch.points);
       if (f.queued) this.#o.queue.reject(f.queued);
       else this.recordDrop('rejected', f.batch.points);
       return true;
@@ -225,8 +235,16 @@ export class ExportPipeline {
     return false;
   }
 
+  /** A refusal no retry changes is a configuration error: logged once per status, with its fix. */
+  #refused(result: Extract<SendResult, { ok: false }>, points: number): void {
+    const level = this.#refusalsLogged.has(result.status) ? 'debug' : 'error';
+    this.#refusalsLogged.add(result.status);
+    this.#o.log[level]({ status: result.status, points },
+      `collector refused a batch ${result.refusal?.as ?? 'for good'} (${result.status}): ${result.message}; its ${points} points are dropped, counted as rejected in macos.agent.export.dropped_points — ${result.refusal?.fix ?? 'see the collector\'s log'}`);
+  }
+
   #failed(result: Extract<SendResult, { ok: false }>): void {
-    const status = result.status ?? 'error';
+    const status = result.status;
     if (this.#outage === undefined) {
       this.#outage = { since: this.#now(), failures: 1, status };
       this.#o.log.warn({ endpoint: this.#o.endpoint, status },
@@ -270,8 +288,9 @@ export class ExportPipeline {
 
   #scheduleRetry(): void {
     if (this.#closed) return;
-    const wait = this.#backoffMs;
-    this.#backoffMs = Math.min(this.#backoffMs * 2, this.#o.maxBackoffMs);
+    const timedOut = this.#outage?.status === 'DEADLINE_EXCEEDED';
+    const wait = timedOut ? Math.max(this.#backoffMs, 2 * this.#o.timeoutMs) : this.#backoffMs;
+    this.#backoffMs = Math.min(wait * 2, timedOut ? Math.max(this.#o.maxBackoffMs, 8 * this.#o.timeoutMs) : this.#o.maxBackoffMs);
     this.#backoffTimer = setTimeout(() => {
       this.#backoffTimer = undefined;
       this.#kick();

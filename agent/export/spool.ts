@@ -4,10 +4,11 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { effectiveUid, readRegularFile, writeFileNoFollow } from '../file-safety.js';
 
 // One file per export batch, under STATE_DIR/spool, named so that a directory listing alone
-// gives back the queue: `<sequence>-<created ms>-<points>.otlp.gz`. The sequence orders the
+// gives back the queue: `<sequence>-<created ms>-<points>.json.gz`. The sequence orders the
 // batches; the creation time enforces the age bound; the point count is what a dropped batch
-// counts as. The content is the encoded ExportMetricsServiceRequest, gzipped (OTLP metrics
-// compress about tenfold, so the byte bound holds ten times more history).
+// counts as. The content is the batch's ResourceMetrics as JSON (export/batch.ts: storeBatch),
+// which OTLPMetricExporter sends again once restored, gzipped (metric batches compress about
+// tenfold, so the byte bound holds ten times more history).
 
 export interface SpoolEntry {
   readonly seq: number;
@@ -17,7 +18,7 @@ export interface SpoolEntry {
   readonly bytes: number;
 }
 
-const NAME = /^(\d{16})-(\d+)-(\d+)\.otlp\.gz$/;
+const NAME = /^(\d{16})-(\d+)-(\d+)\.json\.gz$/;
 
 /**
  * Bounds on one spooled batch, on disk and decompressed: far above a cycle's batch (kilobytes),
@@ -35,7 +36,7 @@ export class BadSpoolFileError extends Error {
 }
 
 function fileName(e: Pick<SpoolEntry, 'seq' | 'createdAt' | 'points'>): string {
-  return `${String(e.seq).padStart(16, '0')}-${e.createdAt}-${e.points}.otlp.gz`;
+  return `${String(e.seq).padStart(16, '0')}-${e.createdAt}-${e.points}.json.gz`;
 }
 
 export class Spool {

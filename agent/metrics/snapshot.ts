@@ -1,14 +1,5 @@
-import { DataPointType, MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Attributes } from './catalog.js';
-import { registerInstruments, type PointStore } from './instruments.js';
-import { VERSION } from '../version.js';
-
-/** A reader that only collects when asked: `--once` uses it to see exactly what would be exported. */
-class SnapshotReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
 
 export interface SnapshotMetric {
   readonly name: string;
@@ -22,17 +13,6 @@ export interface SnapshotMetric {
 export interface Snapshot {
   readonly resource: Attributes;
   readonly metrics: SnapshotMetric[];
-}
-
-/** Runs the store's points through the SDK (instruments, aggregation, resource) once. */
-export async function takeSnapshot(store: PointStore, resource: Attributes): Promise<Snapshot> {
-  const reader = new SnapshotReader();
-  const provider = new MeterProvider({ resource: resourceFromAttributes(resource), readers: [reader] });
-  registerInstruments(provider.getMeter('macos-agent', VERSION), store);
-  const { resourceMetrics, errors } = await reader.collect();
-  await provider.shutdown();
-  if (errors.length > 0) throw new AggregateError(errors, 'collecting metrics through the SDK failed');
-  return toSnapshot(resourceMetrics);
 }
 
 export function toSnapshot(rm: ResourceMetrics): Snapshot {

@@ -1,8 +1,9 @@
 // One full collection cycle with every source, as the daemon runs it: the sources (fake commands on
 // PATH, through the agent's real spawn path; the SMC and the memory counters through the addon
 // built against the simulated AppleSMC and Mach host, as installed on a Mac), the SDK collection,
-// the series filter and the OTLP protobuf encoding; not gzip, which the daemon skips on a loopback
-// endpoint (exporter.compression=auto) and which is measured apart. Figures are the agent process's own
+// the series filter and the OTLP protobuf encoding (the serializer OTLPMetricExporter runs on each
+// export); not gzip, which the daemon skips on a loopback endpoint (exporter.compression=auto) and
+// which is measured apart. Figures are the agent process's own
 // CPU (process.cpuUsage: user + system; the children's CPU is theirs, not counted) and wall time.
 // "All work" divides the process's whole CPU over the run by the cycles, so it includes what
 // happens between cycles (reading and parsing the powermetrics and iostat streams, timers, GC).
@@ -10,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { makeBenchBundle } from '../lib/bundle.js';
 import { makeMacInstall } from '../lib/mac-install.js';
 import { median } from '../lib/child.js';
@@ -28,20 +29,19 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function runCycles({ bundle, replay, dist = DIST }) {
   const agent = (rel) => import(pathToFileURL(join(dist, rel)).href);
-  const { GZIP_OPTIONS } = await agent('export/grpc-client.js');
   const { loadConfig } = await agent('config.js');
   const { createSources } = await agent('sources/registry.js');
   const { Collection } = await agent('collection.js');
-  const { PointStore, registerInstruments } = await agent('metrics/instruments.js');
+  const { createMetricsPipeline } = await agent('metrics/metrics-pipeline.js');
   const { AgentTelemetry } = await agent('telemetry.js');
   const { createLogger } = await agent('log.js');
-  const { CycleReader, encodeBatch, keepObservedSeries } = await agent('export/batch.js');
+  const { toExportBatch } = await agent('export/batch.js');
 
   const configFile = join(bundle.dir, 'config.yaml');
   writeFileSync(configFile, 'log_level: silent\n');
   const config = loadConfig({ path: configFile, overrides: { interval: `${INTERVAL_MS}ms` } }).config;
   const log = createLogger('silent');
-  const store = new PointStore();
+  const metrics = createMetricsPipeline({ 'service.name': 'macos-agent-bench' });
   const telemetry = new AgentTelemetry();
   const sources = createSources({
     config, mode: 'daemon', log,
@@ -49,10 +49,7 @@ async function runCycles({ bundle, replay, dist = DIST }) {
     onChildRestart: (s) => telemetry.recordChildRestart(s),
     onParseError: (s) => telemetry.recordError(s, 'parse'),
   });
-  const collection = new Collection(sources, store, telemetry, log);
-  const reader = new CycleReader();
-  const provider = new MeterProvider({ readers: [reader] });
-  registerInstruments(provider.getMeter('macos-agent-bench'), store);
+  const collection = new Collection(sources, metrics.store, telemetry, log);
 
   await collection.start();
   // The streaming children send their first sample one interval after start.
@@ -74,11 +71,10 @@ async function runCycles({ bundle, replay, dist = DIST }) {
     statuses = await collection.collectAll();
     const sourcesCpu = cpuMs(c);
     c = process.cpuUsage();
-    const { resourceMetrics } = await reader.collect();
-    const filtered = keepObservedSeries(resourceMetrics, store);
+    const batch = toExportBatch(await metrics.collect());
     const sdkCpu = cpuMs(c);
     c = process.cpuUsage();
-    const batch = encodeBatch(filtered);
+    const encoded = batch && ProtobufMetricsSerializer.serializeRequest(batch.resourceMetrics);
     const encodeCpu = cpuMs(c);
     if (record) {
       steps.sources.push(sourcesCpu);
@@ -86,7 +82,7 @@ async function runCycles({ bundle, replay, dist = DIST }) {
       steps.encode.push(encodeCpu);
       steps.wall.push(performance.now() - t0);
       points = batch?.points ?? 0;
-      payload = batch?.payload;
+      payload = encoded;
     }
   };
   for (let i = 0; i < WARMUP_CYCLES; i++) {
@@ -107,13 +103,13 @@ async function runCycles({ bundle, replay, dist = DIST }) {
   if (payload !== undefined) {
     for (let i = 0; i < 20; i++) {
       const c = process.cpuUsage();
-      bytes = gzipSync(payload, GZIP_OPTIONS).length;
+      bytes = gzipSync(payload).length;
       steps.gzip.push(cpuMs(c));
       await sleep(INTERVAL_MS / 10);
     }
   }
   await collection.stop();
-  await provider.shutdown();
+  await metrics.shutdown();
   return { steps, allWorkCpu: measuredCpu / CYCLES, points, bytes, statuses };
 }
 
