@@ -26,7 +26,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const ENTRY = { seq: 1, createdAt: 1_700_000_000_000, points: 3 };
-const ENTRY_FILE = '0000000000000001-1700000000000-3.otlp.gz';
+const ENTRY_FILE = '0000000000000001-1700000000000-3.json.gz';
 
 async function gzipBomb(bytes: number): Promise<Buffer> {
   const gzip = createGzip({ level: 9 });
