@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type AgentConfig } from './config.js';
 import { createLogger } from './log.js';
 import { EXIT_CONFIG, EXIT_NO_DATA } from './exit-codes.js';
 import { VERSION } from './version.js';
-import { addCollectorConfigOptions, type CollectorConfigFlags } from './collector/cli-options.js';
+import { addCollectorConfigOptions, type CollectorConfigFlags } from './fleet/cli-options.js';
 
 export interface GlobalOptions {
   config?: string;

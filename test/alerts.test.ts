@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildAlertRules } from '../agent/collector/alerts.js';
-import { metricNamesInPromql } from '../agent/collector/promql-names.js';
-import { emittedPrometheusNames } from '../agent/collector/prometheus-names.js';
+import { buildAlertRules } from '../agent/fleet/alerts.js';
+import { metricNamesInPromql } from '../agent/fleet/promql-names.js';
+import { emittedPrometheusNames } from '../agent/fleet/prometheus-names.js';
 import { toYaml } from '../agent/commands/collector-config.js';
 
 const rules = buildAlertRules().groups.flatMap((g) => g.rules);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { collectorConfigFor, toYaml } from '../agent/commands/collector-config.js';
-import { COMPONENT } from '../agent/collector/components.js';
-import type { CollectorConfig, ConfigMap } from '../agent/collector/config-parts.js';
-import { operatorResource } from '../agent/collector/operator.js';
-import { parseCollectorFlags, type CollectorFlags } from '../agent/collector/options.js';
+import { COMPONENT } from '../agent/fleet/components.js';
+import type { CollectorConfig, ConfigMap } from '../agent/fleet/config-parts.js';
+import { operatorResource } from '../agent/fleet/operator.js';
+import { parseCollectorFlags, type CollectorFlags } from '../agent/fleet/options.js';
 
 /** The config as otelcol would read it: generated, printed as YAML, parsed back. */
 function generate(flags: CollectorFlags): CollectorConfig {
