@@ -5,6 +5,7 @@ import { createLogger } from './log.js';
 import { EXIT_CONFIG, EXIT_NO_DATA } from './exit-codes.js';
 import { VERSION } from './version.js';
 import { addCollectorConfigOptions, type CollectorConfigFlags } from './fleet/cli-options.js';
+import { addStackOptions, type StackCommandFlags } from './stack/cli-options.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -74,6 +75,12 @@ ${EXIT_CONFIG} invalid configuration or flags.`)
     .action(async (opts: CollectorConfigFlags) => {
       const { runCollectorConfig } = await import('./commands/collector-config.js');
       process.exitCode = await runCollectorConfig({ ...opts, write: (t) => process.stdout.write(t), report: (t) => process.stderr.write(t) });
+    });
+
+  addStackOptions(program.command('stack'))
+    .action(async (opts: StackCommandFlags) => {
+      const { runStack } = await import('./commands/stack.js');
+      process.exitCode = await runStack({ ...opts, report: (t) => process.stderr.write(t) });
     });
 
   program.command('service')

@@ -53,7 +53,7 @@ function configOutput(options: CollectorOptions, config: CollectorConfig): Outpu
 const ROLE_FLAGS: readonly (keyof CollectorFlags)[] = [
   'gateway', 'gatewayCaFile', 'gatewayCertFile', 'gatewayKeyFile', 'prometheusUrl', 'lokiUrl', 'tempoEndpoint',
   'backendCaFile', 'backendCertFile', 'backendKeyFile', 'otlpGrpcListen', 'otlpHttpListen', 'healthListen',
-  'telemetryListen', 'tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile', 'storageDir', 'hostmetrics', 'memoryLimitMib',
+  'telemetryListen', 'tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile', 'storageDir', 'hostmetrics', 'memoryLimitMib', 'bearerTokenFile',
   'slowTraceThreshold', 'samplingPercentage',
 ];
 
