@@ -121,8 +121,9 @@ export function lokiValues(opts: StackOptions): Record<string, unknown> {
       schemaConfig: {
         configs: [{ from: '2024-04-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'loki_index_', period: '24h' } }],
       },
-      // OTLP ingestion keeps resource attributes as structured metadata.
-      limits_config: { retention_period: `${RETENTION.lokiHours}h`, allow_structured_metadata: true },
+      // Merged over the chart's rendered config. OTLP ingestion keeps resource attributes as
+      // structured metadata; retention_period is what the compactor enforces.
+      structuredConfig: { limits_config: { retention_period: `${RETENTION.lokiHours}h`, allow_structured_metadata: true } },
       // Retention is enforced only by the compactor with retention_enabled.
       compactor: { retention_enabled: true, delete_request_store: 'filesystem' },
     },
