@@ -1,0 +1,68 @@
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'plist';
+import { describe, expect, it } from 'vitest';
+import { firstUntrustedAncestor } from '../agent/service/collector-trusted-path.js';
+import { runCli } from './helpers/cli.js';
+
+// Root-owned, not group/other-writable trees on this machine (as on a Mac): /usr/bin, /etc, /var/log.
+const TRUSTED = ['--binary', '/usr/bin/true', '--config', '/etc/hostname', '--log-dir', '/var/log'];
+
+describe('macos-agent collector service install --dry-run', () => {
+  it('prints a launchd job that runs the binary with its config as the unprivileged account, kept alive with a throttle', async () => {
+    const result = await runCli(['collector', 'service', 'install', ...TRUSTED, '--dry-run']);
+    expect(result.code).toBe(0);
+    const job = parse(result.stdout) as Record<string, unknown>;
+    expect(job).toMatchObject({
+      Label: 'io.github.macos-agent.otelcol',
+      ProgramArguments: ['/usr/bin/true', '--config=/etc/hostname'],
+      UserName: '_macos_agent',
+      RunAtLoad: true,
+      KeepAlive: true,
+      ThrottleInterval: 30,
+      StandardOutPath: '/var/log/otelcol.log',
+      StandardErrorPath: '/var/log/otelcol.err.log',
+    });
+    expect(job['UserName']).not.toBe('root');
+    const paths = [...(job['ProgramArguments'] as string[]).map((a) => a.replace(/^--config=/, '')), job['StandardOutPath'], job['StandardErrorPath']] as string[];
+    for (const path of paths) expect(path.startsWith('/')).toBe(true);
+  });
+
+  it('prints the same job each time', async () => {
+    const [a, b] = [await runCli(['collector', 'service', 'install', ...TRUSTED, '--dry-run']), await runCli(['collector', 'service', 'install', ...TRUSTED, '--dry-run'])];
+    expect(b.stdout).toBe(a.stdout);
+  });
+});
+
+describe('collector service refuses paths a non-root user could change (exit 2, naming the path and the fix)', () => {
+  it('a binary under a world-writable folder such as /tmp', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'macos-agent-otelcol-'));
+    writeFileSync(join(dir, 'otelcol-contrib'), '');
+    const result = await runCli(['collector', 'service', 'install', '--binary', join(dir, 'otelcol-contrib'), '--config', '/etc/hostname', '--log-dir', '/var/log', '--dry-run']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/refusing --binary \/tmp\/.*otelcol-contrib: \/tmp is not safe .* writable by its group or others \(mode 1777\); move it under a root-owned folder/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('a config whose folder belongs to another user', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'macos-agent-otelcol-'));
+    const owned = join(dir, 'etc');
+    mkdirSync(owned);
+    writeFileSync(join(owned, 'config.yaml'), '');
+    chownSync(owned, 501, 20);
+    chmodSync(owned, 0o755);
+    expect(firstUntrustedAncestor(join(owned, 'config.yaml'))).toEqual({ path: owned, reason: 'it belongs to uid 501, not root' });
+  });
+
+  it('a log folder that does not exist, with the command that creates it', async () => {
+    const result = await runCli(['collector', 'service', 'install', '--binary', '/usr/bin/true', '--config', '/etc/hostname', '--log-dir', '/var/log/macos-agent-no-such-folder', '--dry-run']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/\/var\/log\/macos-agent-no-such-folder is not safe .* it does not exist; create it first \(sudo install -d -o root -g wheel -m 0755/);
+  });
+
+  it('a missing flag or a relative path', async () => {
+    expect((await runCli(['collector', 'service', 'install', '--config', '/etc/hostname', '--log-dir', '/var/log', '--dry-run'])).stderr).toMatch(/needs --binary PATH/);
+    expect((await runCli(['collector', 'service', 'install', '--binary', 'otelcol-contrib', '--config', '/etc/hostname', '--log-dir', '/var/log', '--dry-run'])).stderr).toMatch(/invalid value "otelcol-contrib" for --binary: expected an absolute path/);
+  });
+});
