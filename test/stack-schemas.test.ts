@@ -3,6 +3,9 @@ import { parse, parseAllDocuments } from 'yaml';
 import * as core from 'kubernetes-models/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as networking from 'kubernetes-models/networking.k8s.io/v1';
+import { collectorConfigFor } from '../agent/commands/collector-config.js';
+import { operatorResource } from '../agent/fleet/operator.js';
+import { parseCollectorFlags } from '../agent/fleet/options.js';
 import { parseStackFlags, type StackFlags } from '../agent/stack/options.js';
 import { buildStack } from '../agent/stack/stack.js';
 import { chartDefaults, crdValidator, errorsOf, helmMerge, unknownValuePaths, valuesSchemaValidator } from './helpers/k8s-schemas.js';
@@ -82,6 +85,18 @@ describe.each(VARIANTS)('macos-agent stack with %s: every object validates again
     it('tempo: values.yaml (persistence.storageClassName is documented there as a comment, line 379)', () => {
       expect(unknownValuePaths(values('tempo'), [{ defaults: chartDefaults('tempo') }], ['persistence.storageClassName'])).toEqual([]);
     });
+  });
+});
+
+describe('collector-config --format operator', () => {
+  it.each([
+    ['node', { role: 'node', gateway: 'macos-agent-gateway-collector.observability:4317', format: 'operator' }],
+    ['gateway', { role: 'gateway', prometheusUrl: 'http://prometheus:9090/api/v1/write', lokiUrl: 'http://loki:3100', tempoEndpoint: 'tempo:4317', format: 'operator' }],
+  ])('%s resource matches the OpenTelemetryCollector CRD', (_role, flags) => {
+    const options = parseCollectorFlags(flags);
+    const resource = parse(JSON.stringify(operatorResource(options, collectorConfigFor(options)))) as Manifest;
+    const validate = crdValidator(CRD_FILES['OpenTelemetryCollector']!, resource.apiVersion);
+    expect(validate(resource), errorsOf(validate)).toBe(true);
   });
 });
 

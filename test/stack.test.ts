@@ -181,3 +181,22 @@ describe('macos-agent stack (the command)', () => {
     expect(existsSync(join(parent, 'keep', 'sub'))).toBe(false);
   });
 });
+
+describe('macos-agent stack --validate', () => {
+  it('runs otelcol-contrib validate on the node and the gateway config', async () => {
+    const { makeFakeBin } = await import('./helpers/fake-bin.js');
+    const seen = join(mkdtempSync(join(tmpdir(), 'macos-agent-validate-')), 'seen');
+    const fakes = makeFakeBin({ 'otelcol-contrib': `#!/bin/sh\ncat "\${2#--config=}" >> '${seen}'\nexit 0\n` });
+    try {
+      const parent = mkdtempSync(join(tmpdir(), 'macos-agent-stack-'));
+      const result = await runCli(['stack', '--out', join(parent, 'out'), '--validate'], { PATH: fakes.path });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/valid: .* the node config\nvalid: .* the gateway config/);
+      const validated = readFileSync(seen, 'utf8');
+      expect(validated).toContain('load_balancing:');
+      expect(validated).toContain('tail_sampling:');
+    } finally {
+      fakes.cleanup();
+    }
+  });
+});

@@ -21,7 +21,10 @@ export function operatorResource(opts: CollectorOptions, config: CollectorConfig
   const budget = memoryBudget(opts.memoryLimitMib);
   const pod = {
     image: COLLECTOR_IMAGE,
-    env: [{ name: 'GOMEMLIMIT', value: `${budget.goMemLimitMib}MiB` }],
+    env: [
+      { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      { name: 'GOMEMLIMIT', value: `${budget.goMemLimitMib}MiB` },
+    ],
     resources: { requests: { memory: `${budget.podLimitMib}Mi` }, limits: { memory: `${budget.podLimitMib}Mi` } },
     podSecurityContext: { runAsNonRoot: true, runAsUser: COLLECTOR_UID, runAsGroup: COLLECTOR_UID },
   };

@@ -205,6 +205,9 @@ function absolutePath(flag: string, value: string | undefined): string | undefin
   return value;
 }
 
+/** The pod's own IP in an operator resource's config (env POD_IP from status.podIP). */
+export const POD_IP = '${env:POD_IP}';
+
 /** The design's slow-trace threshold: a trace longer than 1 s is always kept. */
 export const DEFAULT_SLOW_TRACE_THRESHOLD_MS = 1000;
 /** The design's share of the other traces kept. */
@@ -222,12 +225,15 @@ export function parseCollectorFlags(flags: CollectorFlags): CollectorOptions {
   }
   // A node collector on a Mac serves only local clients; in a pod, and on the gateway, other hosts connect.
   const listenHost = role === 'node' && format === 'collector' ? '127.0.0.1' : '0.0.0.0';
+  const localHost = format === 'operator' ? POD_IP : listenHost;
   const common: CommonOptions = {
     format,
     otlpGrpcListen: parseHostPort('--otlp-grpc-listen', flags.otlpGrpcListen ?? `${listenHost}:4317`),
     otlpHttpListen: parseHostPort('--otlp-http-listen', flags.otlpHttpListen ?? `${listenHost}:4318`),
-    healthListen: parseHostPort('--health-listen', flags.healthListen ?? `${listenHost}:13133`),
-    telemetryListen: parseHostPort('--telemetry-listen', flags.telemetryListen ?? `${listenHost}:8888`),
+    // In a pod, health and self-metrics need only the pod's own address (the kubelet and
+    // Prometheus reach it there); the operator resource sets POD_IP from the downward API.
+    healthListen: flags.healthListen === undefined ? `${localHost}:13133` : parseHostPort('--health-listen', flags.healthListen),
+    telemetryListen: flags.telemetryListen === undefined ? `${localHost}:8888` : parseHostPort('--telemetry-listen', flags.telemetryListen),
     memoryLimitMib: flags.memoryLimitMib === undefined ? DEFAULT_MEMORY_LIMIT_MIB[role] : parseNumber('--memory-limit-mib', flags.memoryLimitMib, 64, 1_048_576, 'MiB'),
     receiverTls: receiverTls(flags),
     bearerTokenFile: absolutePath('--bearer-token-file', flags.bearerTokenFile),

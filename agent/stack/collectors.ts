@@ -4,7 +4,7 @@ import {
   type CollectorConfig, type ConfigMap, type Pipeline,
 } from '../fleet/config-parts.js';
 import { buildGatewayConfig } from '../fleet/gateway-config.js';
-import type { ClientTls, CommonOptions, GatewayOptions, ServerTls } from '../fleet/options.js';
+import { POD_IP, type ClientTls, type CommonOptions, type GatewayOptions, type ServerTls } from '../fleet/options.js';
 import { memoryBudget, type MemoryBudget } from '../fleet/sizing.js';
 import { headlessServiceOf, loadBalancingExporter, RESOLVER_RULES, TRACE_EXPORTER } from '../fleet/trace-routing.js';
 import { KUBE_PROMETHEUS_STACK_CHART, LOKI_CHART, TEMPO_CHART } from './charts.js';
@@ -47,7 +47,7 @@ export const K8S_METADATA = ['k8s.pod.name', 'k8s.pod.uid', 'k8s.deployment.name
 
 /** Listens on the pod's own IP: health and self-metrics need no other address. */
 function podLocal(port: number): string {
-  return `\${env:POD_IP}:${port}`;
+  return `${POD_IP}:${port}`;
 }
 
 function common(opts: StackOptions, memoryMib: number, receiverTls: ServerTls | undefined): CommonOptions {
