@@ -87,16 +87,17 @@ ${EXIT_CONFIG} invalid configuration or flags.`)
     .description('supervise an otelcol-contrib binary on this Mac')
     .command('service')
     .description('install, uninstall or check the LaunchDaemon running otelcol-contrib as an unprivileged account')
-    .argument('<action>', 'install, uninstall or status')
+    .argument('<action>', 'install, uninstall, status, or rotate-logs (what the hourly log job runs)')
     .option('--binary <path>', 'the otelcol-contrib binary (absolute, in a root-owned tree)')
     .option('--log-dir <dir>', 'folder of its logs (absolute, in a root-owned tree)')
     .option('--user <name>', 'the account it runs as (default _macos_agent)')
-    .option('--dry-run', 'print the launchd job, change nothing')
+    .option('--node <path>', 'Node binary the log rotation job runs (default: the one running this command)')
+    .option('--dry-run', 'print the launchd jobs, change nothing')
     .addHelpText('after', `
 --config PATH names the collector's config here, e.g. one from macos-agent collector-config --role node
 (absolute, in a root-owned tree). Exit codes: 0 done (status: running); 1 failed; 2 bad flags or an
 untrusted path; 3 not running (status).`)
-    .action(async (action: string, cmdOpts: { binary?: string; logDir?: string; user?: string; dryRun?: boolean }) => {
+    .action(async (action: string, cmdOpts: { binary?: string; logDir?: string; user?: string; node?: string; dryRun?: boolean }) => {
       const { runCollectorService, COLLECTOR_SERVICE_ACTIONS } = await import('./commands/collector-service.js');
       if (!(COLLECTOR_SERVICE_ACTIONS as readonly string[]).includes(action)) {
         throw new ConfigError(`unknown collector service action "${action}": expected ${COLLECTOR_SERVICE_ACTIONS.join(', ')}`);
@@ -105,7 +106,9 @@ untrusted path; 3 not running (status).`)
         action: action as (typeof COLLECTOR_SERVICE_ACTIONS)[number], ...cmdOpts, dryRun: cmdOpts.dryRun === true,
         // The program's --config, which this command reads as the collector's config.
         config: program.opts<GlobalOptions>().config,
+        env: process.env,
         write: (t) => process.stdout.write(t),
+        writeNote: (t) => process.stderr.write(t),
       });
     });
 

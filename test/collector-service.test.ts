@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'plist';
@@ -64,5 +64,60 @@ describe('collector service refuses paths a non-root user could change (exit 2, 
   it('a missing flag or a relative path', async () => {
     expect((await runCli(['collector', 'service', 'install', '--config', '/etc/hostname', '--log-dir', '/var/log', '--dry-run'])).stderr).toMatch(/needs --binary PATH/);
     expect((await runCli(['collector', 'service', 'install', '--binary', 'otelcol-contrib', '--config', '/etc/hostname', '--log-dir', '/var/log', '--dry-run'])).stderr).toMatch(/invalid value "otelcol-contrib" for --binary: expected an absolute path/);
+  });
+});
+
+describe('collector service against a fake launchctl', () => {
+  const FAKE_LAUNCHCTL = join(import.meta.dirname, 'fixtures', 'service', 'fake-launchctl.sh');
+
+  async function sandbox() {
+    const { makeFakeBin } = await import('./helpers/fake-bin.js');
+    const root = mkdtempSync(join(tmpdir(), 'macos-agent-otelcol-service-'));
+    const launchdDir = join(root, 'LaunchDaemons');
+    mkdirSync(launchdDir);
+    const fakes = makeFakeBin({ launchctl: `#!/bin/sh\nexec '${FAKE_LAUNCHCTL}' "$@"\n` });
+    const env = { PATH: fakes.path, FAKE_LAUNCHCTL_DIR: root, MACOS_AGENT_LAUNCHD_DIR: launchdDir };
+    const calls = (): string[][] => readFileSync(join(root, 'calls.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+    return { root, launchdDir, env, calls, cleanup: fakes.cleanup };
+  }
+
+  it('installs the collector job and its hourly log job, twice without error (idempotent), and uninstalls both', async () => {
+    const box = await sandbox();
+    try {
+      const args = ['collector', 'service', 'install', ...TRUSTED, '--node', '/usr/bin/true'];
+      expect((await runCli(args, box.env)).code).toBe(0);
+      const again = await runCli(args, box.env);
+      expect(again.stderr).toBe('');
+      expect(again.code).toBe(0);
+      expect(readdirSync(box.launchdDir).sort()).toEqual(['io.github.macos-agent.otelcol-logs.plist', 'io.github.macos-agent.otelcol.plist']);
+      const logJob = parse(readFileSync(join(box.launchdDir, 'io.github.macos-agent.otelcol-logs.plist'), 'utf8')) as Record<string, unknown>;
+      expect(logJob).toMatchObject({ StartInterval: 3600, ProgramArguments: ['/usr/bin/true', expect.stringMatching(/dist\/macos-agent\.js$/), 'collector', 'service', 'rotate-logs', '--log-dir', '/var/log'] });
+      expect(box.calls().filter((c) => c[0] === 'bootstrap')).toHaveLength(4);
+      const uninstall = await runCli(['collector', 'service', 'uninstall'], box.env);
+      expect(uninstall.code).toBe(0);
+      expect(readdirSync(box.launchdDir)).toEqual([]);
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it('rotate-logs renames a log over 10 MiB and restarts the collector so launchd opens fresh files; a small log stays', async () => {
+    const box = await sandbox();
+    try {
+      const logDir = join(box.root, 'log');
+      mkdirSync(logDir);
+      writeFileSync(join(logDir, 'otelcol.log'), Buffer.alloc(10 * 1024 * 1024 + 1));
+      writeFileSync(join(logDir, 'otelcol.log.0'), 'older');
+      writeFileSync(join(logDir, 'otelcol.err.log'), 'small');
+      const result = await runCli(['collector', 'service', 'rotate-logs', '--log-dir', logDir], { ...box.env, FAKE_LAUNCHCTL_FAIL: '' });
+      expect(readdirSync(logDir).sort()).toEqual(['otelcol.err.log', 'otelcol.log.0', 'otelcol.log.1']);
+      expect(readFileSync(join(logDir, 'otelcol.log.1'), 'utf8')).toBe('older');
+      expect(box.calls()).toContainEqual(['kickstart', '-k', 'system/io.github.macos-agent.otelcol']);
+      // The fake launchctl knows no loaded collector here: kickstart exits 113 and the command says so.
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/is the collector service installed\?/);
+    } finally {
+      box.cleanup();
+    }
   });
 });

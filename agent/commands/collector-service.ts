@@ -1,13 +1,16 @@
 import { rm, writeFile } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigError } from '../config.js';
-import { firstUntrustedAncestor } from '../service/collector-trusted-path.js';
+import { rotateLogs } from '../service/collector-logs.js';
 import {
-  COLLECTOR_PLIST_FILE, COLLECTOR_SERVICE_LABEL, COLLECTOR_SERVICE_USER, renderCollectorPlist, type CollectorServiceLayout,
+  COLLECTOR_LOGS_LABEL, COLLECTOR_SERVICE_LABEL, COLLECTOR_SERVICE_USER, collectorLogs, renderCollectorLogRotationPlist, renderCollectorPlist,
+  type CollectorServiceLayout,
 } from '../service/collector-service.js';
+import { firstUntrustedAncestor } from '../service/collector-trusted-path.js';
 import { launchctl, launchctlOrThrow, printJob } from '../service/launchctl.js';
+import { launchdPlistFile, packagedCliScript } from '../service/paths.js';
 
-export const COLLECTOR_SERVICE_ACTIONS = ['install', 'uninstall', 'status'] as const;
+export const COLLECTOR_SERVICE_ACTIONS = ['install', 'uninstall', 'status', 'rotate-logs'] as const;
 export type CollectorServiceAction = (typeof COLLECTOR_SERVICE_ACTIONS)[number];
 
 export interface CollectorServiceRun {
@@ -16,62 +19,103 @@ export interface CollectorServiceRun {
   readonly config?: string;
   readonly logDir?: string;
   readonly user?: string;
+  /** The Node binary the log rotation job runs (default: the one running this command). */
+  readonly node?: string;
   readonly dryRun: boolean;
+  readonly env: NodeJS.ProcessEnv;
   readonly write: (text: string) => void;
+  /** Where --dry-run shows the log rotation job, so stdout is one plist (stderr). */
+  readonly writeNote: (text: string) => void;
 }
 
-const SERVICE_TARGET = `system/${COLLECTOR_SERVICE_LABEL}`;
+const target = (label: string): string => `system/${label}`;
 
-function layoutOf(run: CollectorServiceRun): CollectorServiceLayout {
-  const required = (flag: string, value: string | undefined): string => {
-    if (value === undefined) throw new ConfigError(`collector service ${run.action} needs ${flag} PATH (an absolute path)`);
-    if (!isAbsolute(value)) throw new ConfigError(`invalid value "${value}" for ${flag}: expected an absolute path (launchd expands nothing)`);
-    return value;
-  };
+/** The LaunchDaemons folder (MACOS_AGENT_LAUNCHD_DIR overrides it, as for the agent's service). */
+function plistFile(env: NodeJS.ProcessEnv, label: string): string {
+  return join(dirname(launchdPlistFile('system', '', env)), `${label}.plist`);
+}
+
+function absolute(flag: string, value: string | undefined, action: string): string {
+  if (value === undefined) throw new ConfigError(`collector service ${action} needs ${flag} PATH (an absolute path)`);
+  if (!isAbsolute(value)) throw new ConfigError(`invalid value "${value}" for ${flag}: expected an absolute path (launchd expands nothing)`);
+  return value;
+}
+
+/** Refuses a path that someone other than root could change, naming it, why, and the fix. */
+function assertTrusted(flag: string, path: string): void {
+  const untrusted = firstUntrustedAncestor(path);
+  if (untrusted === undefined) return;
+  const fix = untrusted.reason === 'it does not exist'
+    ? `create it first (${flag === '--log-dir' ? `sudo install -d -o root -g wheel -m 0755 ${untrusted.path}` : 'copy the file there as root'})`
+    : `move it under a root-owned folder such as /usr/local/opt, or fix it with: sudo chown root:wheel ${untrusted.path} && sudo chmod go-w ${untrusted.path}`;
+  throw new ConfigError(`refusing ${flag} ${path}: ${untrusted.path} is not safe for a daemon launchd starts at boot, because ${untrusted.reason}; ${fix}`);
+}
+
+function layoutOf(run: CollectorServiceRun): { layout: CollectorServiceLayout; nodeBin: string; cliScript: string } {
   const layout = {
-    binary: required('--binary', run.binary),
-    config: required('--config', run.config),
-    logDir: required('--log-dir', run.logDir),
+    binary: absolute('--binary', run.binary, run.action),
+    config: absolute('--config', run.config, run.action),
+    logDir: absolute('--log-dir', run.logDir, run.action),
     user: run.user ?? COLLECTOR_SERVICE_USER,
   };
-  for (const [flag, path] of [['--binary', layout.binary], ['--config', layout.config], ['--log-dir', layout.logDir]] as const) {
-    const untrusted = firstUntrustedAncestor(path);
-    if (untrusted !== undefined) {
-      const fix = untrusted.reason === 'it does not exist'
-        ? `create it first (${flag === '--log-dir' ? `sudo install -d -o root -g wheel -m 0755 ${untrusted.path}` : 'copy the file there as root'})`
-        : `move it under a root-owned folder such as /usr/local/opt, or fix it with: sudo chown root:wheel ${untrusted.path} && sudo chmod go-w ${untrusted.path}`;
-      throw new ConfigError(`refusing ${flag} ${path}: ${untrusted.path} is not safe for a daemon launchd starts at boot, because ${untrusted.reason}; ${fix}`);
-    }
+  if (layout.user === 'root' || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(layout.user)) {
+    throw new ConfigError(`invalid value "${layout.user}" for --user: expected an unprivileged account name such as ${COLLECTOR_SERVICE_USER} (not root)`);
   }
-  return layout;
+  const nodeBin = absolute('--node', run.node ?? process.execPath, run.action);
+  const cliScript = packagedCliScript();
+  for (const [flag, path] of [['--binary', layout.binary], ['--config', layout.config], ['--log-dir', layout.logDir], ['--node', nodeBin], ['the macos-agent package', cliScript]] as const) {
+    assertTrusted(flag, path);
+  }
+  return { layout, nodeBin, cliScript };
 }
 
-/** `macos-agent collector service install|uninstall|status`. Returns the exit code. */
+/** `macos-agent collector service install|uninstall|status|rotate-logs`. Returns the exit code. */
 export async function runCollectorService(run: CollectorServiceRun): Promise<number> {
-  if (run.action === 'status') {
-    const { loaded, job } = await printJob(SERVICE_TARGET);
-    run.write(loaded ? `${COLLECTOR_SERVICE_LABEL}: loaded, ${job?.state ?? 'unknown state'}\n` : `${COLLECTOR_SERVICE_LABEL}: not loaded\n`);
-    return loaded && job?.state === 'running' ? 0 : 3;
-  }
-  if (run.action === 'uninstall') {
-    if (run.dryRun) {
-      run.write(`launchctl bootout ${SERVICE_TARGET}\nrm ${COLLECTOR_PLIST_FILE}\n`);
+  const files = { service: plistFile(run.env, COLLECTOR_SERVICE_LABEL), logs: plistFile(run.env, COLLECTOR_LOGS_LABEL) };
+  switch (run.action) {
+    case 'status': {
+      const { loaded, job } = await printJob(target(COLLECTOR_SERVICE_LABEL));
+      run.write(loaded ? `${COLLECTOR_SERVICE_LABEL}: loaded, ${job?.state ?? 'unknown state'}\n` : `${COLLECTOR_SERVICE_LABEL}: not loaded\n`);
+      return loaded && job?.state === 'running' ? 0 : 3;
+    }
+    case 'rotate-logs': {
+      const logDir = absolute('--log-dir', run.logDir, run.action);
+      const logs = collectorLogs({ binary: '', config: '', logDir, user: '' });
+      const rotated = await rotateLogs([logs.stdout, logs.stderr]);
+      // Fresh files are opened by launchd when it starts the collector again.
+      if (rotated.length > 0) await launchctlOrThrow(['kickstart', '-k', target(COLLECTOR_SERVICE_LABEL)], 'is the collector service installed?');
       return 0;
     }
-    await launchctl(['bootout', SERVICE_TARGET]);
-    await rm(COLLECTOR_PLIST_FILE, { force: true });
-    run.write(`removed ${COLLECTOR_PLIST_FILE}\n`);
-    return 0;
+    case 'uninstall': {
+      if (run.dryRun) {
+        run.write(`launchctl bootout ${target(COLLECTOR_SERVICE_LABEL)}\nlaunchctl bootout ${target(COLLECTOR_LOGS_LABEL)}\nrm ${files.service} ${files.logs}\n`);
+        return 0;
+      }
+      // Not loaded (exit 113) is what uninstall wants anyway.
+      await launchctl(['bootout', target(COLLECTOR_SERVICE_LABEL)]);
+      await launchctl(['bootout', target(COLLECTOR_LOGS_LABEL)]);
+      await rm(files.service, { force: true });
+      await rm(files.logs, { force: true });
+      run.write(`removed ${files.service} and ${files.logs}\n`);
+      return 0;
+    }
+    case 'install': {
+      const { layout, nodeBin, cliScript } = layoutOf(run);
+      const service = renderCollectorPlist(layout);
+      const logs = renderCollectorLogRotationPlist(layout, nodeBin, cliScript);
+      if (run.dryRun) {
+        run.write(service);
+        run.writeNote(`would write ${files.service} (above) and ${files.logs}:\n${logs}`);
+        return 0;
+      }
+      // Idempotent: an installed job is booted out and replaced.
+      for (const [label, file, text] of [[COLLECTOR_SERVICE_LABEL, files.service, service], [COLLECTOR_LOGS_LABEL, files.logs, logs]] as const) {
+        await launchctl(['bootout', target(label)]);
+        await writeFile(file, text, { mode: 0o644 });
+        await launchctlOrThrow(['bootstrap', 'system', file], `check ${file} with plutil -lint`);
+        run.write(`installed ${file}\n`);
+      }
+      return 0;
+    }
   }
-  const plist = renderCollectorPlist(layoutOf(run));
-  if (run.dryRun) {
-    run.write(plist);
-    return 0;
-  }
-  // Idempotent: an installed job is replaced by the new one.
-  await launchctl(['bootout', SERVICE_TARGET]);
-  await writeFile(COLLECTOR_PLIST_FILE, plist, { mode: 0o644 });
-  await launchctlOrThrow(['bootstrap', 'system', COLLECTOR_PLIST_FILE], `check ${COLLECTOR_PLIST_FILE} with plutil -lint`);
-  run.write(`installed ${COLLECTOR_PLIST_FILE} (${COLLECTOR_SERVICE_LABEL})\n`);
-  return 0;
 }

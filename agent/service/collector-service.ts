@@ -45,3 +45,29 @@ export function collectorLaunchdJob(layout: CollectorServiceLayout): Record<stri
 export function renderCollectorPlist(layout: CollectorServiceLayout): string {
   return `${build(collectorLaunchdJob(layout))}\n`;
 }
+
+export const COLLECTOR_LOGS_LABEL = `${COLLECTOR_SERVICE_LABEL}-logs`;
+/** How often the rotation job looks at the collector's logs. */
+export const LOG_CHECK_INTERVAL_SECONDS = 3600;
+
+/**
+ * The job that rotates the collector's logs. launchd holds the files open for the collector,
+ * which cannot be told to reopen them, so a log over the size limit is renamed and the collector
+ * restarted (its persistent queue keeps the data), which gives it fresh files. newsyslog cannot
+ * do this safely: it would signal the pid in a file that the unprivileged account could write.
+ * Runs as root (it renames in the root-owned log folder and restarts a system job).
+ */
+export function collectorLogRotationJob(layout: CollectorServiceLayout, nodeBin: string, cliScript: string): Record<string, PlistValue> {
+  return {
+    Label: COLLECTOR_LOGS_LABEL,
+    ProgramArguments: [nodeBin, cliScript, 'collector', 'service', 'rotate-logs', '--log-dir', layout.logDir],
+    StartInterval: LOG_CHECK_INTERVAL_SECONDS,
+    ProcessType: 'Background',
+    Umask: 0o022,
+    EnvironmentVariables: { PATH: LAUNCHD_PATH },
+  };
+}
+
+export function renderCollectorLogRotationPlist(layout: CollectorServiceLayout, nodeBin: string, cliScript: string): string {
+  return `${build(collectorLogRotationJob(layout, nodeBin, cliScript))}\n`;
+}
