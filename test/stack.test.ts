@@ -200,3 +200,16 @@ describe('macos-agent stack --validate', () => {
     }
   });
 });
+
+describe('YAML as Helm and kubectl read it (YAML 1.1)', () => {
+  it('keeps date-like and on/yes strings strings', () => {
+    const files = buildStack(parseStackFlags({ out: '/tmp/unused' }));
+    const loki = files.find((f) => f.path === '03-loki.yaml')!;
+    const chart = parse(loki.text, { version: '1.1' }) as { spec: { valuesContent: string } };
+    const values = parse(chart.spec.valuesContent, { version: '1.1' }) as { loki: { schemaConfig: { configs: { from: unknown }[] } } };
+    expect(values.loki.schemaConfig.configs[0]!.from).toBe('2024-04-01');
+    for (const file of files.filter((f) => !f.path.startsWith('macs/'))) {
+      expect(parseAllDocuments(file.text, { version: '1.1' }).map((d) => d.toJS())).toEqual(parseAllDocuments(file.text).map((d) => d.toJS()));
+    }
+  });
+});

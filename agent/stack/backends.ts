@@ -27,7 +27,9 @@ export function helmChart(chart: PinnedChart, namespace: string, values: Record<
       version: chart.version,
       targetNamespace: namespace,
       createNamespace: true,
-      valuesContent: stringify(values, { lineWidth: 0 }),
+      // YAML 1.1 quoting: Helm reads values with a YAML 1.1 parser, which would turn an unquoted
+      // 2024-04-01 into a timestamp and `on` into true.
+      valuesContent: stringify(values, { lineWidth: 0, version: '1.1' }),
     },
   };
 }

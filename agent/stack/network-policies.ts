@@ -32,15 +32,17 @@ export function networkPolicies(opts: StackOptions): Manifest[] {
       { from: [{ podSelector: PROMETHEUS_PODS }], ports: tcp(8888) },
       { ports: tcp(13133) },
     ]),
+    // Prometheus also scrapes itself and its config-reloader, and the backends' own metrics.
     policy(ns, 'macos-agent-prometheus-write', { matchLabels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': `${KUBE_PROMETHEUS_STACK_CHART.release}-prometheus` } }, [
       { from: [{ podSelector: GATEWAY_PODS }, { podSelector: GRAFANA_PODS }], ports: tcp(9090) },
+      { from: [{ podSelector: PROMETHEUS_PODS }] },
     ]),
     policy(ns, 'macos-agent-loki-write', { matchLabels: { 'app.kubernetes.io/name': 'loki' } }, [
-      { from: [{ podSelector: GATEWAY_PODS }, { podSelector: GRAFANA_PODS }], ports: tcp(3100) },
+      { from: [{ podSelector: GATEWAY_PODS }, { podSelector: GRAFANA_PODS }, { podSelector: PROMETHEUS_PODS }], ports: tcp(3100) },
     ]),
     policy(ns, 'macos-agent-tempo-write', { matchLabels: { 'app.kubernetes.io/name': 'tempo' } }, [
       { from: [{ podSelector: GATEWAY_PODS }], ports: tcp(OTLP_GRPC_PORT) },
-      { from: [{ podSelector: GRAFANA_PODS }], ports: tcp(3200) },
+      { from: [{ podSelector: GRAFANA_PODS }, { podSelector: PROMETHEUS_PODS }], ports: tcp(3200) },
     ]),
   ];
 }

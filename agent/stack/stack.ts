@@ -25,7 +25,8 @@ const MAC_TLS_DIR = '/opt/homebrew/etc/otelcol-contrib/tls';
 
 function documents(header: string, docs: readonly unknown[]): string {
   return docs.map((value, i) => {
-    const doc = new Document(value);
+    // YAML 1.1 quoting, as kubectl and K3s read manifests (see helmChart).
+    const doc = new Document(value, { version: '1.1' });
     if (i === 0) doc.commentBefore = header;
     return doc.toString({ lineWidth: 0 });
   }).join('---\n');
