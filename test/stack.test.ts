@@ -213,3 +213,41 @@ describe('YAML as Helm and kubectl read it (YAML 1.1)', () => {
     }
   });
 });
+
+describe('mTLS with TLS material', () => {
+  const files = stack({ tlsSecret: 'fleet-tls' });
+  const tls = { ca_file: '/etc/otelcol/tls/ca.crt', cert_file: '/etc/otelcol/tls/tls.crt', key_file: '/etc/otelcol/tls/tls.key' };
+
+  it('node → gateway: the node presents its certificate, the gateway requires one signed by the CA', () => {
+    const node = collector(files, 'macos-agent-node').config;
+    expect((node.exporters['load_balancing']!['protocol'] as Node)['otlp']).toMatchObject({ tls });
+    expect(node.exporters['otlp_grpc/gateway']!['tls']).toEqual(tls);
+    const gateway = collector(files, 'macos-agent-gateway').config;
+    expect(gateway.receivers['otlp']).toMatchObject({ protocols: { grpc: { tls: { cert_file: tls.cert_file, key_file: tls.key_file, client_ca_file: tls.ca_file } } } });
+  });
+
+  it('Mac → node: a separate mTLS receiver on hostPort 4319', () => {
+    const { spec, config } = collector(files, 'macos-agent-node');
+    expect(config.receivers['otlp/macs']).toMatchObject({ protocols: { grpc: { endpoint: '0.0.0.0:4319', tls: { client_ca_file: tls.ca_file } } } });
+    expect((spec['ports'] as Node[]).map((p) => p['hostPort'])).toContain(4319);
+  });
+
+  it('gateway → Tempo: the exporter presents its certificate and Tempo\'s receiver requires one', () => {
+    const gateway = collector(files, 'macos-agent-gateway').config;
+    expect(gateway.exporters['otlp_grpc/tempo']!['tls']).toEqual(tls);
+    expect(helmValues(files, 'tempo')).toMatchObject({
+      tempo: { receivers: { otlp: { protocols: { grpc: { tls: { client_ca_file: '/etc/tempo/tls/ca.crt' } } } } } },
+      extraVolumes: [{ name: 'tls', secret: { secretName: 'fleet-tls' } }],
+    });
+  });
+
+  it('writes a Secret from --ca-file/--cert-file/--key-file, 0600', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'macos-agent-tls-'));
+    const pem = (what: string): string => { const path = join(dir, what); writeFileSync(path, `-----BEGIN ${what}-----\nhandmade\n-----END ${what}-----\n`); return path; };
+    const written = buildStack(parseStackFlags({ out: '/tmp/unused', caFile: pem('CA'), certFile: pem('CERT'), keyFile: pem('KEY') }));
+    const namespace = written.find((f) => f.path === '00-namespace.yaml')!;
+    expect(namespace.mode).toBe(0o600);
+    const secret = parseAllDocuments(namespace.text).map((d) => d.toJS() as Node).find((o) => o['kind'] === 'Secret')!;
+    expect(Object.keys(secret['stringData'] as Node)).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
+  });
+});

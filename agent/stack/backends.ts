@@ -141,12 +141,24 @@ export function lokiValues(opts: StackOptions): Record<string, unknown> {
   };
 }
 
+/** Where Tempo's pod mounts the TLS Secret, with TLS material. */
+export const TEMPO_TLS_DIR = '/etc/tempo/tls';
+
+/**
+ * Tempo takes OTLP/gRPC from the gateway only; with TLS material its receiver requires a client
+ * certificate signed by the CA (mTLS). Its query API (3200), which Grafana reads, is unchanged.
+ */
 export function tempoValues(opts: StackOptions): Record<string, unknown> {
+  const tls = opts.tls === undefined ? {} : {
+    tls: { cert_file: `${TEMPO_TLS_DIR}/tls.crt`, key_file: `${TEMPO_TLS_DIR}/tls.key`, client_ca_file: `${TEMPO_TLS_DIR}/ca.crt` },
+  };
   return {
     tempo: {
       retention: `${RETENTION.tempoHours}h`,
-      receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${OTLP_GRPC_PORT}` } } } },
+      receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${OTLP_GRPC_PORT}`, ...tls } } } },
+      ...(opts.tls === undefined ? {} : { extraVolumeMounts: [{ name: 'tls', mountPath: TEMPO_TLS_DIR, readOnly: true }] }),
     },
+    ...(opts.tls === undefined ? {} : { extraVolumes: [{ name: 'tls', secret: { secretName: opts.tls.secretName } }] }),
     persistence: { enabled: true, size: opts.sizes.tempo, ...(opts.storageClass === undefined ? {} : { storageClassName: opts.storageClass }) },
   };
 }

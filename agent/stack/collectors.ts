@@ -113,7 +113,9 @@ export function gatewayConfig(opts: StackOptions): CollectorConfig {
     role: 'gateway',
     prometheus: { url: backends.prometheus, tls: undefined },
     loki: { url: backends.loki, tls: undefined },
-    tempo: { hostPort: backends.tempo, tls: undefined },
+    // Tempo's OTLP receiver takes mTLS with the stack's material; Prometheus and Loki serve
+    // their readers on the same port, so they stay plaintext behind the NetworkPolicies.
+    tempo: { hostPort: backends.tempo, tls: opts.tls === undefined ? undefined : CLIENT_TLS },
     slowTraceThresholdMs: opts.slowTraceThresholdMs,
     samplingPercentage: opts.tailSamplingPercentage,
   };
