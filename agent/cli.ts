@@ -5,7 +5,7 @@ import { createLogger } from './log.js';
 import { EXIT_CONFIG, EXIT_NO_DATA } from './exit-codes.js';
 import { VERSION } from './version.js';
 import { addCollectorConfigOptions, type CollectorConfigFlags } from './fleet/cli-options.js';
-import { addStackOptions, type StackCommandFlags } from './stack/cli-options.js';
+import { addStackOptions, loadStackCommand, type StackCommandFlags } from './stack/cli-options.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -79,8 +79,14 @@ ${EXIT_CONFIG} invalid configuration or flags.`)
 
   addStackOptions(program.command('stack'))
     .action(async (opts: StackCommandFlags) => {
-      const { runStack } = await import('./commands/stack.js');
-      process.exitCode = await runStack({ ...opts, report: (t) => process.stderr.write(t) });
+      const { runStack } = await loadStackCommand();
+      try {
+        process.exitCode = await runStack({ ...opts, report: (t) => process.stderr.write(t) });
+      } catch (error) {
+        // The stack bundle has its own copy of ConfigError: a flag error from it exits 2 all the same.
+        if (error instanceof Error && error.name === 'ConfigError') throw new ConfigError(error.message);
+        throw error;
+      }
     });
 
   program.command('collector')

@@ -251,3 +251,15 @@ describe('mTLS with TLS material', () => {
     expect(Object.keys(secret['stringData'] as Node)).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
   });
 });
+
+describe('the stack generator\'s own entry point', () => {
+  it('is a bundle of its own: the file the daemon runs does not carry it', () => {
+    const repo = join(import.meta.dirname, '..');
+    const daemonBundle = readFileSync(join(repo, 'dist', 'macos-agent.js'), 'utf8');
+    const stackBundle = readFileSync(join(repo, 'dist', 'macos-agent-stack.js'), 'utf8');
+    for (const marker of ['kube-prometheus-stack', 'parentbased_traceidratio', 'grafana-community']) {
+      expect(stackBundle.includes(marker), `the stack bundle has ${marker}`).toBe(true);
+      expect(daemonBundle.includes(marker), `the daemon's bundle has no ${marker}`).toBe(false);
+    }
+  });
+});

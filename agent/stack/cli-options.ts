@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config.js';
 import { COLLECTOR_VERSION } from '../fleet/components.js';
+import { PACKAGE_ROOT } from '../version.js';
 import type { StackFlags } from './options.js';
 
 // The flags of `macos-agent stack`, declared here so agent/cli.ts only registers the command; the
@@ -40,3 +43,11 @@ Exit codes: 0 written (and valid, with --validate); 1 otelcol-contrib validate r
 }
 
 export type StackCommandFlags = StackFlags;
+
+/**
+ * The stack command from its own bundle, dist/macos-agent-stack.js (scripts/bundle.mjs): the
+ * generator is never part of the file the daemon runs.
+ */
+export async function loadStackCommand(): Promise<typeof import('../commands/stack.js')> {
+  return await import(pathToFileURL(join(PACKAGE_ROOT, 'dist', 'macos-agent-stack.js')).href) as typeof import('../commands/stack.js');
+}
