@@ -114,7 +114,7 @@ untrusted path; 3 not running (status).`)
         config: program.opts<GlobalOptions>().config,
         env: process.env,
         write: (t) => process.stdout.write(t),
-        writeNote: (t) => process.stderr.write(t),
+        writeError: (t) => process.stderr.write(t),
       });
     });
 

@@ -93,9 +93,15 @@ describe('collector service against a fake launchctl', () => {
       const logJob = parse(readFileSync(join(box.launchdDir, 'io.github.macos-agent.otelcol-logs.plist'), 'utf8')) as Record<string, unknown>;
       expect(logJob).toMatchObject({ StartInterval: 3600, ProgramArguments: ['/usr/bin/true', expect.stringMatching(/dist\/macos-agent\.js$/), 'collector', 'service', 'rotate-logs', '--log-dir', '/var/log'] });
       expect(box.calls().filter((c) => c[0] === 'bootstrap')).toHaveLength(4);
+      const status = await runCli(['collector', 'service', 'status'], box.env);
+      expect(status.stdout).toMatch(/io\.github\.macos-agent\.otelcol: loaded, running/);
+      expect(status.code).toBe(0);
       const uninstall = await runCli(['collector', 'service', 'uninstall'], box.env);
       expect(uninstall.code).toBe(0);
       expect(readdirSync(box.launchdDir)).toEqual([]);
+      const stopped = await runCli(['collector', 'service', 'status'], box.env);
+      expect(stopped.stdout).toMatch(/not loaded/);
+      expect(stopped.code).toBe(3);
     } finally {
       box.cleanup();
     }
@@ -119,5 +125,14 @@ describe('collector service against a fake launchctl', () => {
     } finally {
       box.cleanup();
     }
+  });
+});
+
+describe('collector service off macOS', () => {
+  it('says launchctl is missing and exits 1, without a stack trace', async () => {
+    const result = await runCli(['collector', 'service', 'status'], { PATH: '/nonexistent' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^macos-agent: launchctl not found on PATH/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });

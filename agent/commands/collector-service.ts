@@ -7,7 +7,7 @@ import {
   type CollectorServiceLayout,
 } from '../service/collector-service.js';
 import { firstUntrustedAncestor } from '../service/collector-trusted-path.js';
-import { launchctl, launchctlOrThrow, printJob } from '../service/launchctl.js';
+import { launchctl, launchctlOrThrow, LaunchctlError, printJob } from '../service/launchctl.js';
 import { launchdPlistFile, packagedCliScript } from '../service/paths.js';
 
 export const COLLECTOR_SERVICE_ACTIONS = ['install', 'uninstall', 'status', 'rotate-logs'] as const;
@@ -24,8 +24,8 @@ export interface CollectorServiceRun {
   readonly dryRun: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly write: (text: string) => void;
-  /** Where --dry-run shows the log rotation job, so stdout is one plist (stderr). */
-  readonly writeNote: (text: string) => void;
+  /** Failures, and the second job of --dry-run, so that stdout is one plist (stderr). */
+  readonly writeError: (text: string) => void;
 }
 
 const target = (label: string): string => `system/${label}`;
@@ -69,8 +69,21 @@ function layoutOf(run: CollectorServiceRun): { layout: CollectorServiceLayout; n
   return { layout, nodeBin, cliScript };
 }
 
-/** `macos-agent collector service install|uninstall|status|rotate-logs`. Returns the exit code. */
+/** Exit code of a failed launchctl step (its message goes to stderr). */
+export const EXIT_FAILED = 1;
+
+/** `macos-agent collector service install|uninstall|status|rotate-logs`. Returns the exit code; bad flags throw ConfigError. */
 export async function runCollectorService(run: CollectorServiceRun): Promise<number> {
+  try {
+    return await act(run);
+  } catch (error) {
+    if (!(error instanceof LaunchctlError)) throw error;
+    run.writeError(`macos-agent: ${error.message}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+async function act(run: CollectorServiceRun): Promise<number> {
   const files = { service: plistFile(run.env, COLLECTOR_SERVICE_LABEL), logs: plistFile(run.env, COLLECTOR_LOGS_LABEL) };
   switch (run.action) {
     case 'status': {
@@ -105,7 +118,7 @@ export async function runCollectorService(run: CollectorServiceRun): Promise<num
       const logs = renderCollectorLogRotationPlist(layout, nodeBin, cliScript);
       if (run.dryRun) {
         run.write(service);
-        run.writeNote(`would write ${files.service} (above) and ${files.logs}:\n${logs}`);
+        run.writeError(`would write ${files.service} (above) and ${files.logs}:\n${logs}`);
         return 0;
       }
       // Idempotent: an installed job is booted out and replaced.
