@@ -1,8 +1,9 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'plist';
 import { describe, expect, it } from 'vitest';
+import { prepareStorageDirectories, storageDirectories } from '../agent/service/collector-account.js';
 import { firstUntrustedAncestor } from '../agent/service/collector-trusted-path.js';
 import { runCli } from './helpers/cli.js';
 
@@ -84,7 +85,8 @@ describe('collector service against a fake launchctl', () => {
   it('installs the collector job and its hourly log job, twice without error (idempotent), and uninstalls both', async () => {
     const box = await sandbox();
     try {
-      const args = ['collector', 'service', 'install', ...TRUSTED, '--node', '/usr/bin/true'];
+      // `nobody` exists on macOS and Linux; the default _macos_agent comes with the agent's install.
+      const args = ['collector', 'service', 'install', ...TRUSTED, '--node', '/usr/bin/true', '--user', 'nobody'];
       expect((await runCli(args, box.env)).code).toBe(0);
       const again = await runCli(args, box.env);
       expect(again.stderr).toBe('');
@@ -134,5 +136,30 @@ describe('collector service off macOS', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^macos-agent: launchctl not found on PATH/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('what the collector\'s account needs', () => {
+  it('finds the queue folders of the config\'s file_storage extensions', () => {
+    const config = 'extensions:\n  health_check: {}\n  file_storage:\n    directory: /usr/local/var/lib/otelcol-contrib/queue\n  file_storage/logs:\n    directory: /var/db/otelcol/logs\n';
+    expect(storageDirectories(config)).toEqual(['/usr/local/var/lib/otelcol-contrib/queue', '/var/db/otelcol/logs']);
+    expect(storageDirectories('receivers: {}\n')).toEqual([]);
+  });
+
+  it('creates a queue folder owned by the account, 0700, and refuses one that is a symlink', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'macos-agent-queue-'));
+    const owner = { uid: process.getuid!(), gid: process.getgid!() };
+    const queue = join(root, 'var', 'lib', 'queue');
+    await prepareStorageDirectories([queue], owner);
+    expect(lstatSync(queue).mode & 0o777).toBe(0o700);
+    expect(lstatSync(join(root, 'var')).mode & 0o777).toBe(0o755);
+    symlinkSync('/etc', join(root, 'link'));
+    await expect(prepareStorageDirectories([join(root, 'link')], owner)).rejects.toThrow(/is not a folder \(a symlink or a file\)/);
+  });
+
+  it('install stops with exit 2 when the account does not exist', async () => {
+    const result = await runCli(['collector', 'service', 'install', ...TRUSTED, '--node', '/usr/bin/true', '--user', 'no_such_account_here']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/the account no_such_account_here does not exist: install the agent's system service first/);
   });
 });

@@ -1,6 +1,7 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigError } from '../config.js';
+import { accountIds, prepareStorageDirectories, storageDirectories } from '../service/collector-account.js';
 import { rotateLogs } from '../service/collector-logs.js';
 import {
   COLLECTOR_LOGS_LABEL, COLLECTOR_SERVICE_LABEL, COLLECTOR_SERVICE_USER, collectorLogs, renderCollectorLogRotationPlist, renderCollectorPlist,
@@ -69,6 +70,15 @@ function layoutOf(run: CollectorServiceRun): { layout: CollectorServiceLayout; n
   return { layout, nodeBin, cliScript };
 }
 
+/** The largest collector config read (to find its queue folders). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+async function readConfig(path: string): Promise<string> {
+  const { size } = await stat(path);
+  if (size > MAX_CONFIG_BYTES) throw new ConfigError(`--config ${path} is ${size} bytes: a collector config is under ${MAX_CONFIG_BYTES} bytes`);
+  return readFile(path, 'utf8');
+}
+
 /** Exit code of a failed launchctl step (its message goes to stderr). */
 export const EXIT_FAILED = 1;
 
@@ -121,6 +131,11 @@ async function act(run: CollectorServiceRun): Promise<number> {
         run.writeError(`would write ${files.service} (above) and ${files.logs}:\n${logs}`);
         return 0;
       }
+      const owner = await accountIds(layout.user);
+      if (owner === undefined) {
+        throw new ConfigError(`the account ${layout.user} does not exist: install the agent's system service first (sudo scripts/install.sh creates it), or give --user with an existing unprivileged account`);
+      }
+      await prepareStorageDirectories(storageDirectories(await readConfig(layout.config)), owner);
       // Idempotent: an installed job is booted out and replaced.
       for (const [label, file, text] of [[COLLECTOR_SERVICE_LABEL, files.service, service], [COLLECTOR_LOGS_LABEL, files.logs, logs]] as const) {
         await launchctl(['bootout', target(label)]);
