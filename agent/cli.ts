@@ -4,7 +4,8 @@ import { ConfigError, loadConfig, type AgentConfig } from './config.js';
 import { createLogger } from './log.js';
 import { EXIT_CONFIG, EXIT_NO_DATA } from './exit-codes.js';
 import { VERSION } from './version.js';
-import { addCollectorConfigOptions, type CollectorConfigFlags } from './collector/cli-options.js';
+import { addCollectorConfigOptions, type CollectorConfigFlags } from './fleet/cli-options.js';
+import { addStackOptions, loadStackCommand, type StackCommandFlags } from './stack/cli-options.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -74,6 +75,47 @@ ${EXIT_CONFIG} invalid configuration or flags.`)
     .action(async (opts: CollectorConfigFlags) => {
       const { runCollectorConfig } = await import('./commands/collector-config.js');
       process.exitCode = await runCollectorConfig({ ...opts, write: (t) => process.stdout.write(t), report: (t) => process.stderr.write(t) });
+    });
+
+  addStackOptions(program.command('stack'))
+    .action(async (opts: StackCommandFlags) => {
+      const { runStack } = await loadStackCommand();
+      try {
+        process.exitCode = await runStack({ ...opts, report: (t) => process.stderr.write(t) });
+      } catch (error) {
+        // The stack bundle has its own copy of ConfigError: a flag error from it exits 2 all the same.
+        if (error instanceof Error && error.name === 'ConfigError') throw new ConfigError(error.message);
+        throw error;
+      }
+    });
+
+  program.command('collector')
+    .description('supervise an otelcol-contrib binary on this Mac')
+    .command('service')
+    .description('install, uninstall or check the LaunchDaemon running otelcol-contrib as an unprivileged account')
+    .argument('<action>', 'install, uninstall, status, or rotate-logs (what the hourly log job runs)')
+    .option('--binary <path>', 'the otelcol-contrib binary (absolute, in a root-owned tree)')
+    .option('--log-dir <dir>', 'folder of its logs (absolute, in a root-owned tree)')
+    .option('--user <name>', 'the account it runs as (default _macos_agent)')
+    .option('--node <path>', 'Node binary the log rotation job runs (default: the one running this command)')
+    .option('--dry-run', 'print the launchd jobs, change nothing')
+    .addHelpText('after', `
+--config PATH names the collector's config here, e.g. one from macos-agent collector-config --role node
+(absolute, in a root-owned tree). Exit codes: 0 done (status: running); 1 failed; 2 bad flags or an
+untrusted path; 3 not running (status).`)
+    .action(async (action: string, cmdOpts: { binary?: string; logDir?: string; user?: string; node?: string; dryRun?: boolean }) => {
+      const { runCollectorService, COLLECTOR_SERVICE_ACTIONS } = await import('./commands/collector-service.js');
+      if (!(COLLECTOR_SERVICE_ACTIONS as readonly string[]).includes(action)) {
+        throw new ConfigError(`unknown collector service action "${action}": expected ${COLLECTOR_SERVICE_ACTIONS.join(', ')}`);
+      }
+      process.exitCode = await runCollectorService({
+        action: action as (typeof COLLECTOR_SERVICE_ACTIONS)[number], ...cmdOpts, dryRun: cmdOpts.dryRun === true,
+        // The program's --config, which this command reads as the collector's config.
+        config: program.opts<GlobalOptions>().config,
+        env: process.env,
+        write: (t) => process.stdout.write(t),
+        writeError: (t) => process.stderr.write(t),
+      });
     });
 
   program.command('service')

@@ -30,9 +30,7 @@ const openTelemetryAsCommonJs = {
   },
 };
 
-await build({
-  entryPoints: [join(root, 'dist', 'agent', 'cli.js')],
-  outfile: join(root, 'dist', 'macos-agent.js'),
+const options = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -45,4 +43,9 @@ await build({
   // The CommonJS dependencies (pino, yaml) call require() for Node's own modules; an ES module has none.
   plugins: [openTelemetryAsCommonJs],
   banner: { js: "import { createRequire as __macosAgentRequire } from 'node:module'; const require = __macosAgentRequire(import.meta.url);" },
-});
+};
+
+await build({ ...options, entryPoints: [join(root, 'dist', 'agent', 'cli.js')], outfile: join(root, 'dist', 'macos-agent.js') });
+// `macos-agent stack` loads its generator from a bundle of its own, so the daemon's file (whose
+// whole source text V8 keeps resident) does not carry it.
+await build({ ...options, entryPoints: [join(root, 'dist', 'agent', 'commands', 'stack.js')], outfile: join(root, 'dist', 'macos-agent-stack.js') });

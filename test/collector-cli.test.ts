@@ -59,7 +59,7 @@ describe('macos-agent collector-config output', () => {
   it('documents the minimum Collector version and exit codes in --help', async () => {
     const result = await runCli(['collector-config', '--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Needs otelcol-contrib 0\.154\.0 or later/);
+    expect(result.stdout).toMatch(/Needs otelcol-contrib 0\.158\.0 or later/);
     expect(result.stdout).toMatch(/3 --validate was asked but no otelcol-contrib is on PATH/);
   });
 });
@@ -108,7 +108,7 @@ describe('macos-agent collector-config --validate', () => {
   it('says so and exits 3 without otelcol-contrib on PATH, still printing the config', async () => {
     const result = await runCli([...GATEWAY, '--validate'], { PATH: '/usr/bin:/bin' });
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/not validated: no otelcol-contrib on PATH — install otelcol-contrib 0\.154\.0 or later/);
+    expect(result.stderr).toMatch(/not validated: no otelcol-contrib on PATH — install otelcol-contrib 0\.158\.0 or later/);
     expect(result.stdout).toContain('prometheus_remote_write:');
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { collectorConfigFor, toYaml } from '../agent/commands/collector-config.js';
-import { COMPONENT } from '../agent/collector/components.js';
-import type { CollectorConfig, ConfigMap } from '../agent/collector/config-parts.js';
-import { operatorResource } from '../agent/collector/operator.js';
-import { parseCollectorFlags, type CollectorFlags } from '../agent/collector/options.js';
+import { COMPONENT } from '../agent/fleet/components.js';
+import type { CollectorConfig, ConfigMap } from '../agent/fleet/config-parts.js';
+import { operatorResource } from '../agent/fleet/operator.js';
+import { parseCollectorFlags, type CollectorFlags } from '../agent/fleet/options.js';
 
 /** The config as otelcol would read it: generated, printed as YAML, parsed back. */
 function generate(flags: CollectorFlags): CollectorConfig {
@@ -56,12 +56,12 @@ describe('node config', () => {
     const config = generate(base);
     expectConsistent(config);
     expect(Object.keys(config.service.pipelines).sort()).toEqual(['logs', 'metrics', 'traces']);
-    expect(config.receivers).toEqual({ otlp: { protocols: { grpc: { endpoint: '127.0.0.1:4317' }, http: { endpoint: '127.0.0.1:4318' } } } });
+    expect(config.receivers).toEqual({ otlp: { protocols: { grpc: { endpoint: '127.0.0.1:4317', max_recv_msg_size_mib: 4 }, http: { endpoint: '127.0.0.1:4318', max_request_body_size: 4 * 1024 * 1024 } } } });
     expect(config.processors['resource_detection']).toMatchObject({ detectors: ['env', 'system'] });
     const out = exporter(config, 'otlp_grpc');
     expect(out['endpoint']).toBe('gateway.lan:4317');
     expect(out['tls']).toEqual({ insecure: true });
-    expect(out['sending_queue']).toMatchObject({ enabled: true, storage: 'file_storage', batch: { sizer: 'items' } });
+    expect(out['sending_queue']).toMatchObject({ enabled: true, storage: 'file_storage', sizer: 'requests', batch: { sizer: 'bytes', max_size: 3 * 1024 * 1024 } });
     expect(out['retry_on_failure']).toMatchObject({ enabled: true, max_elapsed_time: '0s' });
     expect(config.extensions['file_storage']).toMatchObject({ directory: '/opt/homebrew/var/lib/otelcol-contrib/queue' });
     expect(config.extensions['health_check']).toEqual({ endpoint: '127.0.0.1:13133' });
@@ -71,10 +71,10 @@ describe('node config', () => {
   it('adds host metrics to the metrics pipeline only when asked', () => {
     const config = generate({ ...base, hostmetrics: true });
     expectConsistent(config);
-    expect(config.service.pipelines['metrics']!.receivers).toEqual(['otlp', 'hostmetrics']);
+    expect(config.service.pipelines['metrics']!.receivers).toEqual(['otlp', 'host_metrics']);
     expect(config.service.pipelines['logs']!.receivers).toEqual(['otlp']);
-    expect(Object.keys((config.receivers['hostmetrics'] as ConfigMap)['scrapers'] as ConfigMap)).toEqual(['network', 'filesystem']);
-    expect(generate(base).receivers['hostmetrics']).toBeUndefined();
+    expect(Object.keys((config.receivers['host_metrics'] as ConfigMap)['scrapers'] as ConfigMap)).toEqual(['network', 'filesystem']);
+    expect(generate(base).receivers['host_metrics']).toBeUndefined();
   });
 
   it('puts the listen addresses, storage folder and TLS files where flagged', () => {
@@ -87,7 +87,7 @@ describe('node config', () => {
     });
     expectConsistent(config);
     const tls = { cert_file: '/etc/otel/recv.pem', key_file: '/etc/otel/recv.key', client_ca_file: '/etc/otel/clients.pem' };
-    expect(config.receivers['otlp']).toEqual({ protocols: { grpc: { endpoint: '0.0.0.0:14317', tls }, http: { endpoint: '0.0.0.0:14318', tls } } });
+    expect(config.receivers['otlp']).toMatchObject({ protocols: { grpc: { endpoint: '0.0.0.0:14317', tls }, http: { endpoint: '0.0.0.0:14318', tls } } });
     expect(exporter(config, 'otlp_grpc')['endpoint']).toBe('gateway.lan:4317');
     expect(exporter(config, 'otlp_grpc')['tls']).toEqual({ ca_file: '/etc/otel/ca.pem', cert_file: '/etc/otel/node.pem', key_file: '/etc/otel/node.key' });
     expect(config.extensions['file_storage']).toMatchObject({ directory: '/var/db/otelcol' });
@@ -114,18 +114,18 @@ describe('gateway config', () => {
     });
     expect(prw['sending_queue']).toBeUndefined();
     expect(config.processors['tail_sampling']).toBeUndefined();
-    expect(config.receivers['otlp']).toEqual({ protocols: { grpc: { endpoint: '0.0.0.0:4317' }, http: { endpoint: '0.0.0.0:4318' } } });
+    expect(config.receivers['otlp']).toMatchObject({ protocols: { grpc: { endpoint: '0.0.0.0:4317' }, http: { endpoint: '0.0.0.0:4318' } } });
   });
 
   it('sends logs to Loki\'s OTLP endpoint and tail-samples traces to Tempo, each with queue and retry', () => {
     const config = generate({ ...base, lokiUrl: 'http://loki:3100', tempoEndpoint: 'tempo:4317', slowTraceThreshold: '750ms', samplingPercentage: '25' });
     expectConsistent(config);
     expect(config.service.pipelines['logs']!.exporters).toEqual(['otlp_http/loki']);
-    expect(config.service.pipelines['traces']).toEqual({ receivers: ['otlp'], processors: ['memory_limiter', 'tail_sampling'], exporters: ['otlp_grpc/tempo'] });
+    expect(config.service.pipelines['traces']).toEqual({ receivers: ['otlp'], processors: ['memory_limiter', 'tail_sampling', 'transform/pii', 'redaction'], exporters: ['otlp_grpc/tempo'] });
     expect(exporter(config, 'otlp_http/loki')['endpoint']).toBe('http://loki:3100/otlp');
     expect(exporter(config, 'otlp_grpc/tempo')['endpoint']).toBe('tempo:4317');
     for (const id of ['otlp_http/loki', 'otlp_grpc/tempo']) {
-      expect(exporter(config, id)['sending_queue']).toMatchObject({ enabled: true, batch: { sizer: 'items' } });
+      expect(exporter(config, id)['sending_queue']).toMatchObject({ enabled: true, sizer: 'bytes', batch: { sizer: 'bytes', max_size: 3 * 1024 * 1024 } });
       expect(exporter(config, id)['retry_on_failure']).toMatchObject({ enabled: true });
     }
     const policies = (config.processors['tail_sampling'] as ConfigMap)['policies'];
@@ -155,7 +155,7 @@ describe('gateway config', () => {
 
 describe('operator format', () => {
   it('runs the node as a DaemonSet whose queue folder is a hostPath', () => {
-    const options = parseCollectorFlags({ role: 'node', gateway: 'gateway:4317', format: 'operator' });
+    const options = parseCollectorFlags({ role: 'node', gateway: 'macos-agent-gateway-collector.observability:4317', format: 'operator' });
     const resource = operatorResource(options, collectorConfigFor(options));
     expect(resource).toMatchObject({
       apiVersion: 'opentelemetry.io/v1beta1',
@@ -165,6 +165,9 @@ describe('operator format', () => {
         mode: 'daemonset',
         volumes: [{ name: 'queue', hostPath: { path: '/var/lib/otelcol/queue' } }],
         volumeMounts: [{ name: 'queue', mountPath: '/var/lib/otelcol/queue' }],
+        // The kubelet creates the hostPath root-owned: an init step hands it to the collector's user.
+        initContainers: [{ command: ['chown', '-R', '10001:10001', '/var/lib/otelcol/queue'] }],
+        podSecurityContext: { runAsUser: 10001 },
         config: { receivers: { otlp: { protocols: { grpc: { endpoint: '0.0.0.0:4317' } } } } },
       },
     });
@@ -183,5 +186,33 @@ describe('determinism', () => {
     const once = toYaml(collectorConfigFor(parseCollectorFlags(flags)), ' x');
     const again = toYaml(collectorConfigFor(parseCollectorFlags({ ...flags })), ' x');
     expect(again).toBe(once);
+  });
+});
+
+describe('fixes of the fleet review', () => {
+  it('routes the cluster node\'s traces by trace ID to the gateway\'s headless Service in operator format', () => {
+    const config = collectorConfigFor(parseCollectorFlags({ role: 'node', gateway: 'macos-agent-gateway-collector.observability:4317', format: 'operator' }));
+    expect(config.service.pipelines['traces']!.exporters).toEqual(['load_balancing']);
+    expect(config.exporters['load_balancing']).toMatchObject({
+      routing_key: 'traceID',
+      resolver: { k8s: { service: 'macos-agent-gateway-collector-headless.observability', ports: [4317] } },
+    });
+  });
+
+  it('derives the gateway\'s memory_limiter and byte-bounded queues from its memory', () => {
+    const config = generate({ role: 'gateway', prometheusUrl: 'http://p:9090/api/v1/write', lokiUrl: 'http://l:3100', tempoEndpoint: 't:4317', memoryLimitMib: '2048' });
+    expect(config.processors['memory_limiter']).toEqual({ check_interval: '1s', limit_mib: 1638, spike_limit_mib: 327 });
+    const queued = ['otlp_http/loki', 'otlp_grpc/tempo'].map((id) => (exporter(config, id)['sending_queue'] as ConfigMap)['queue_size'] as number);
+    const remoteWrite = exporter(config, 'prometheus_remote_write');
+    const remoteWriteBytes = ((remoteWrite['remote_write_queue'] as ConfigMap)['queue_size'] as number) * (remoteWrite['max_batch_size_bytes'] as number);
+    expect(queued.reduce((a, b) => a + b, 0) + remoteWriteBytes).toBeLessThanOrEqual(512 * 1024 * 1024);
+  });
+
+  it('requires a bearer token on the gateway\'s receivers and sends it from the node', () => {
+    const gateway = generate({ role: 'gateway', prometheusUrl: 'http://p:9090/api/v1/write', bearerTokenFile: '/etc/otel/token' });
+    expect(gateway.extensions['bearertokenauth']).toEqual({ filename: '/etc/otel/token' });
+    expect(gateway.receivers['otlp']).toMatchObject({ protocols: { grpc: { auth: { authenticator: 'bearertokenauth' } } } });
+    const node = generate({ role: 'node', gateway: 'g:4317', bearerTokenFile: '/etc/otel/token' });
+    expect(exporter(node, 'otlp_grpc')['auth']).toEqual({ authenticator: 'bearertokenauth' });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildDashboard, HOST_VARIABLE_QUERY, type DashboardPanel } from '../agent/collector/dashboard.js';
-import { assertKnownMetrics, metricNamesInPromql } from '../agent/collector/promql-names.js';
-import { emittedPrometheusNames, HOST_LABEL } from '../agent/collector/prometheus-names.js';
+import { buildDashboard, HOST_VARIABLE_QUERY, type DashboardPanel } from '../agent/fleet/dashboard.js';
+import { assertKnownMetrics, metricNamesInPromql } from '../agent/fleet/promql-names.js';
+import { emittedPrometheusNames, HOST_LABEL } from '../agent/fleet/prometheus-names.js';
 import { parsePromql } from './helpers/promql.js';
 
 /** The dashboard as Grafana would import it: printed JSON, parsed back. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_METRICS, METRICS } from '../agent/metrics/catalog.js';
-import { emittedPrometheusNames, HOST_LABEL, prometheusLabelName, prometheusMetricName } from '../agent/collector/prometheus-names.js';
+import { emittedPrometheusNames, HOST_LABEL, prometheusLabelName, prometheusMetricName } from '../agent/fleet/prometheus-names.js';
 
 describe('prometheusMetricName (OTLP -> remote write, suffixes on)', () => {
   it('turns dots into underscores and appends the unit word of UCUM units', () => {

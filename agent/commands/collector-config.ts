@@ -3,16 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Document } from 'yaml';
 import { ConfigError } from '../config.js';
-import { buildAlertRules } from '../collector/alerts.js';
-import { EXIT_NO_VALIDATOR, EXIT_VALIDATION_FAILED } from '../collector/cli-options.js';
-import { MIN_COLLECTOR_VERSION } from '../collector/components.js';
-import type { CollectorConfig } from '../collector/config-parts.js';
-import { buildDashboard } from '../collector/dashboard.js';
-import { buildGatewayConfig } from '../collector/gateway-config.js';
-import { buildNodeConfig } from '../collector/node-config.js';
-import { operatorResource } from '../collector/operator.js';
-import { flagName, parseCollectorFlags, type CollectorFlags, type CollectorOptions } from '../collector/options.js';
-import { validateConfigFile } from '../collector/validate.js';
+import { buildAlertRules } from '../fleet/alerts.js';
+import { EXIT_NO_VALIDATOR, EXIT_VALIDATION_FAILED } from '../fleet/cli-options.js';
+import { MIN_COLLECTOR_VERSION } from '../fleet/components.js';
+import type { CollectorConfig } from '../fleet/config-parts.js';
+import { buildDashboard } from '../fleet/dashboard.js';
+import { buildGatewayConfig } from '../fleet/gateway-config.js';
+import { buildNodeConfig } from '../fleet/node-config.js';
+import { operatorResource } from '../fleet/operator.js';
+import { flagName, parseCollectorFlags, type CollectorFlags, type CollectorOptions } from '../fleet/options.js';
+import { validateConfigFile } from '../fleet/validate.js';
 
 export interface CollectorConfigRun extends CollectorFlags {
   readonly out?: string;
@@ -53,7 +53,7 @@ function configOutput(options: CollectorOptions, config: CollectorConfig): Outpu
 const ROLE_FLAGS: readonly (keyof CollectorFlags)[] = [
   'gateway', 'gatewayCaFile', 'gatewayCertFile', 'gatewayKeyFile', 'prometheusUrl', 'lokiUrl', 'tempoEndpoint',
   'backendCaFile', 'backendCertFile', 'backendKeyFile', 'otlpGrpcListen', 'otlpHttpListen', 'healthListen',
-  'telemetryListen', 'tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile', 'storageDir', 'hostmetrics', 'memoryLimitMib',
+  'telemetryListen', 'tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile', 'storageDir', 'hostmetrics', 'memoryLimitMib', 'bearerTokenFile',
   'slowTraceThreshold', 'samplingPercentage',
 ];
 

@@ -38,8 +38,14 @@ export interface CommonOptions {
   readonly otlpHttpListen: string;
   readonly healthListen: string;
   readonly telemetryListen: string;
+  /** The memory the collector may use (a pod's limit); the memory_limiter and queues derive from it. */
   readonly memoryLimitMib: number;
   readonly receiverTls: ServerTls | undefined;
+  /**
+   * A file holding the bearer token of the gateway's OTLP receivers: the gateway requires it, a
+   * node sends it.
+   */
+  readonly bearerTokenFile: string | undefined;
 }
 
 export interface NodeOptions extends CommonOptions {
@@ -84,6 +90,7 @@ export interface CollectorFlags {
   storageDir?: string;
   hostmetrics?: boolean;
   memoryLimitMib?: string;
+  bearerTokenFile?: string;
   slowTraceThreshold?: string;
   samplingPercentage?: string;
 }
@@ -94,7 +101,8 @@ export const DEFAULT_STORAGE_DIR: Readonly<Record<OutputFormat, string>> = {
   operator: '/var/lib/otelcol/queue',
 };
 
-const DEFAULT_MEMORY_LIMIT_MIB: Readonly<Record<CollectorRole, number>> = { node: 512, gateway: 2048 };
+/** The design's memory per collector: 512 MiB on a node, 2 GiB per gateway replica. */
+export const DEFAULT_MEMORY_LIMIT_MIB: Readonly<Record<CollectorRole, number>> = { node: 512, gateway: 2048 };
 
 function parseHostPort(flag: string, value: string): string {
   const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(value);
@@ -192,6 +200,19 @@ function clientTls(ca: string | undefined, cert: string | undefined, key: string
   return { ...(ca !== undefined ? { caFile: ca } : {}), ...(cert !== undefined ? { certFile: cert } : {}), ...(key !== undefined ? { keyFile: key } : {}) };
 }
 
+function absolutePath(flag: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !value.startsWith('/')) throw new ConfigError(`invalid value "${value}" for ${flag}: expected an absolute path`);
+  return value;
+}
+
+/** The pod's own IP in an operator resource's config (env POD_IP from status.podIP). */
+export const POD_IP = '${env:POD_IP}';
+
+/** The design's slow-trace threshold: a trace longer than 1 s is always kept. */
+export const DEFAULT_SLOW_TRACE_THRESHOLD_MS = 1000;
+/** The design's share of the other traces kept. */
+export const DEFAULT_SAMPLING_PERCENTAGE = 10;
+
 /** Checks the flags for `--role` and returns the options the builders take; throws ConfigError. */
 export function parseCollectorFlags(flags: CollectorFlags): CollectorOptions {
   const role = flags.role;
@@ -204,14 +225,18 @@ export function parseCollectorFlags(flags: CollectorFlags): CollectorOptions {
   }
   // A node collector on a Mac serves only local clients; in a pod, and on the gateway, other hosts connect.
   const listenHost = role === 'node' && format === 'collector' ? '127.0.0.1' : '0.0.0.0';
+  const localHost = format === 'operator' ? POD_IP : listenHost;
   const common: CommonOptions = {
     format,
     otlpGrpcListen: parseHostPort('--otlp-grpc-listen', flags.otlpGrpcListen ?? `${listenHost}:4317`),
     otlpHttpListen: parseHostPort('--otlp-http-listen', flags.otlpHttpListen ?? `${listenHost}:4318`),
-    healthListen: parseHostPort('--health-listen', flags.healthListen ?? `${listenHost}:13133`),
-    telemetryListen: parseHostPort('--telemetry-listen', flags.telemetryListen ?? `${listenHost}:8888`),
+    // In a pod, health and self-metrics need only the pod's own address (the kubelet and
+    // Prometheus reach it there); the operator resource sets POD_IP from the downward API.
+    healthListen: flags.healthListen === undefined ? `${localHost}:13133` : parseHostPort('--health-listen', flags.healthListen),
+    telemetryListen: flags.telemetryListen === undefined ? `${localHost}:8888` : parseHostPort('--telemetry-listen', flags.telemetryListen),
     memoryLimitMib: flags.memoryLimitMib === undefined ? DEFAULT_MEMORY_LIMIT_MIB[role] : parseNumber('--memory-limit-mib', flags.memoryLimitMib, 64, 1_048_576, 'MiB'),
     receiverTls: receiverTls(flags),
+    bearerTokenFile: absolutePath('--bearer-token-file', flags.bearerTokenFile),
   };
 
   if (role === 'node') {
@@ -219,6 +244,9 @@ export function parseCollectorFlags(flags: CollectorFlags): CollectorOptions {
     const tls = clientTls(flags.gatewayCaFile, flags.gatewayCertFile, flags.gatewayKeyFile);
     checkClientCertPair('gateway', tls);
     const gateway = parseGrpcEndpoint('--gateway', requireFlag(flags.gateway, '--gateway', role, 'gateway.example.net:4317'), tls, 'gateway');
+    if (format === 'operator' && !/^[a-z0-9-]+\.[a-z0-9-]+(\.[a-z0-9.-]+)?:[0-9]+$/.test(gateway.hostPort)) {
+      throw new ConfigError(`invalid value "${flags.gateway ?? ''}" for --gateway with --format operator: expected the gateway's Service as NAME.NAMESPACE:PORT, e.g. macos-agent-gateway-collector.observability:4317 (traces go to NAME-headless by trace ID)`);
+    }
     const storageDir = flags.storageDir ?? DEFAULT_STORAGE_DIR[format];
     if (!storageDir.startsWith('/')) throw new ConfigError(`invalid value "${storageDir}" for --storage-dir: expected an absolute path`);
     return { ...common, role, gateway, storageDir, hostMetrics: flags.hostmetrics === true };
@@ -233,10 +261,10 @@ export function parseCollectorFlags(flags: CollectorFlags): CollectorOptions {
   if (hasTlsFiles(tls) && prometheus.tls === undefined && loki?.tls === undefined && tempo?.tls === undefined) {
     throw new ConfigError('--backend-* TLS files were given but no backend is reached over TLS: use https:// in --prometheus-url, --loki-url or --tempo-endpoint');
   }
-  const slowTraceThresholdMs = flags.slowTraceThreshold === undefined ? 2000 : parseDuration(flags.slowTraceThreshold);
+  const slowTraceThresholdMs = flags.slowTraceThreshold === undefined ? DEFAULT_SLOW_TRACE_THRESHOLD_MS : parseDuration(flags.slowTraceThreshold);
   if (slowTraceThresholdMs === undefined || slowTraceThresholdMs < 1) {
     throw new ConfigError(`invalid value "${flags.slowTraceThreshold ?? ''}" for --slow-trace-threshold: expected a duration such as 500ms, 2s or 1m`);
   }
-  const samplingPercentage = flags.samplingPercentage === undefined ? 10 : parseNumber('--sampling-percentage', flags.samplingPercentage, 0, 100, 'percent');
+  const samplingPercentage = flags.samplingPercentage === undefined ? DEFAULT_SAMPLING_PERCENTAGE : parseNumber('--sampling-percentage', flags.samplingPercentage, 0, 100, 'percent');
   return { ...common, role, prometheus, loki, tempo, slowTraceThresholdMs, samplingPercentage };
 }

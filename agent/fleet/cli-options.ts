@@ -19,7 +19,7 @@ export function addCollectorConfigOptions(command: Command): Command {
     .option('--validate', `run "otelcol-contrib validate" on the generated config when otelcol-contrib is on PATH`)
     .option('--dashboard', 'the Grafana dashboard JSON for a fleet of Macs')
     .option('--alerts', 'the Prometheus alert rules file')
-    .option('--gateway <endpoint>', 'node: the gateway collector, host:port (plaintext unless --gateway-* TLS files) or http(s)://host:port')
+    .option('--gateway <endpoint>', 'node: where to send, a tier that routes traces by trace ID (the cluster\'s node collector on its node port), host:port (plaintext unless --gateway-* TLS files) or http(s)://host:port; with --format operator the gateway Service as NAME.NAMESPACE:PORT, traces going to its headless Service')
     .option('--gateway-ca-file <path>', 'node: CA that signed the gateway\'s certificate')
     .option('--gateway-cert-file <path>', 'node: client certificate presented to the gateway (mTLS)')
     .option('--gateway-key-file <path>', 'node: key of --gateway-cert-file')
@@ -31,7 +31,7 @@ export function addCollectorConfigOptions(command: Command): Command {
     .option('--backend-ca-file <path>', 'gateway: CA of the backends reached over https')
     .option('--backend-cert-file <path>', 'gateway: client certificate presented to the https backends (mTLS)')
     .option('--backend-key-file <path>', 'gateway: key of --backend-cert-file')
-    .option('--slow-trace-threshold <duration>', 'gateway: keep every trace longer than this (default 2s)')
+    .option('--slow-trace-threshold <duration>', 'gateway: keep every trace longer than this (default 1s)')
     .option('--sampling-percentage <percent>', 'gateway: share of the other traces kept (default 10)')
     .option('--otlp-grpc-listen <host:port>', 'OTLP/gRPC receiver (default 127.0.0.1:4317 on a node, 0.0.0.0:4317 on the gateway and in pods)')
     .option('--otlp-http-listen <host:port>', 'OTLP/HTTP receiver (default port 4318)')
@@ -40,10 +40,11 @@ export function addCollectorConfigOptions(command: Command): Command {
     .option('--tls-cert-file <path>', 'receiver TLS certificate')
     .option('--tls-key-file <path>', 'receiver TLS key')
     .option('--tls-client-ca-file <path>', 'CA of the client certificates the receiver requires (mTLS)')
-    .option('--memory-limit-mib <mib>', 'memory_limiter limit (default 512 on a node, 2048 on the gateway)')
+    .option('--memory-limit-mib <mib>', 'memory the collector may use (the pod limit with --format operator); memory_limiter, GOMEMLIMIT and queue sizes derive from it (default 512 on a node, 2048 on the gateway)')
+    .option('--bearer-token-file <path>', 'gateway: require the bearer token in this file on the OTLP receivers; node: send it to the gateway')
     .addHelpText('after', `
 Needs otelcol-contrib ${MIN_COLLECTOR_VERSION} or later (the component names otlp_grpc, otlp_http,
-resource_detection and prometheus_remote_write). See docs/fleet.md.
+resource_detection, load_balancing, host_metrics and prometheus_remote_write). See docs/fleet.md.
 
 Examples:
   macos-agent collector-config --role node --gateway gateway.lan:4317 --out /opt/homebrew/etc/otelcol-contrib

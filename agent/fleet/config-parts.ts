@@ -1,4 +1,5 @@
 import type { ClientTls, CommonOptions, ServerTls } from './options.js';
+import { BATCH_MAX_BYTES, BATCH_MIN_BYTES, GRPC_MAX_RECV_MSG_SIZE_MIB, MIB, type MemoryBudget } from './sizing.js';
 
 // Pieces both collector roles share: the OTLP receiver, memory_limiter, health_check, the
 // Collector's own telemetry, TLS blocks and the exporter queue and retry settings.
@@ -43,23 +44,24 @@ function serverTlsBlock(tls: ServerTls): ConfigMap {
   };
 }
 
-export function otlpReceiver(opts: CommonOptions): ConfigMap {
+/**
+ * The OTLP receiver. Its gRPC message limit and HTTP body limit are stated, and match the batch
+ * bound every exporter here uses. `auth` names an authenticator extension (bearer token).
+ */
+export function otlpReceiver(opts: CommonOptions, auth?: string): ConfigMap {
   const tls: ConfigMap = opts.receiverTls === undefined ? {} : { tls: serverTlsBlock(opts.receiverTls) };
+  const authBlock: ConfigMap = auth === undefined ? {} : { auth: { authenticator: auth } };
   return {
     protocols: {
-      grpc: { endpoint: opts.otlpGrpcListen, ...tls },
-      http: { endpoint: opts.otlpHttpListen, ...tls },
+      grpc: { endpoint: opts.otlpGrpcListen, max_recv_msg_size_mib: GRPC_MAX_RECV_MSG_SIZE_MIB, ...tls, ...authBlock },
+      http: { endpoint: opts.otlpHttpListen, max_request_body_size: GRPC_MAX_RECV_MSG_SIZE_MIB * MIB, ...tls, ...authBlock },
     },
   };
 }
 
-/** memory_limiter by MiB: limit_percentage only works under Linux cgroups, and the node runs on macOS. */
-export function memoryLimiter(opts: CommonOptions): ConfigMap {
-  return {
-    check_interval: '1s',
-    limit_mib: opts.memoryLimitMib,
-    spike_limit_mib: Math.floor(opts.memoryLimitMib / 5),
-  };
+/** memory_limiter by MiB (its percentage mode needs Linux cgroups, and a Mac has none). */
+export function memoryLimiter(budget: MemoryBudget): ConfigMap {
+  return { check_interval: '1s', limit_mib: budget.limiterMib, spike_limit_mib: budget.spikeMib };
 }
 
 export function healthCheck(opts: CommonOptions): ConfigMap {
@@ -82,18 +84,19 @@ export function retryOnFailure(maxElapsed: string): ConfigMap {
   return { enabled: true, initial_interval: '5s', max_interval: '30s', max_elapsed_time: maxElapsed };
 }
 
+/** Batches bounded in bytes below the receivers' gRPC limit (see sizing.ts). */
+export function byteBatches(): ConfigMap {
+  return { flush_timeout: '1s', sizer: 'bytes', min_size: BATCH_MIN_BYTES, max_size: BATCH_MAX_BYTES };
+}
+
 /**
  * The exporter queue, which also does the batching the batch processor used to do
- * (sending_queue.batch). The queue counts requests; batches are sized in items (points,
- * spans, log records).
+ * (sending_queue.batch, bounded in bytes). An in-memory queue is bounded in bytes too; a
+ * persistent one (on `storage`) counts requests, each at most one batch.
  */
-export function sendingQueue(queueSize: number, storage?: string): ConfigMap {
-  return {
-    enabled: true,
-    num_consumers: 4,
-    sizer: 'requests',
-    queue_size: queueSize,
-    ...(storage !== undefined ? { storage } : {}),
-    batch: { flush_timeout: '1s', sizer: 'items', min_size: 2000, max_size: 8000 },
-  };
+export function sendingQueue(bound: { readonly bytes: number } | { readonly requests: number; readonly storage: string }): ConfigMap {
+  const size: ConfigMap = 'bytes' in bound
+    ? { sizer: 'bytes', queue_size: bound.bytes }
+    : { sizer: 'requests', queue_size: bound.requests, storage: bound.storage };
+  return { enabled: true, num_consumers: 4, ...size, batch: byteBatches() };
 }
