@@ -42,6 +42,17 @@ export interface AgentConfig {
       min_celsius: number;
       max_celsius: number;
     };
+    memory_pressure: { enabled: boolean; interval: number };
+    network: {
+      enabled: boolean;
+      interval: number;
+      /** Only these interfaces (loopback and inactive ones included when named); empty: every active one but loopback. */
+      interfaces: string[];
+      /** Interfaces left out. */
+      exclude: string[];
+    };
+    /** Off by default while powermetrics reports thermal pressure itself: one source per metric. */
+    thermal_pressure: { enabled: boolean; interval: number };
   };
   exporter: {
     endpoint: string;
@@ -124,6 +135,15 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'sources.smc.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
   { key: 'sources.smc.min_celsius', type: { kind: 'number', min: -50, max: 100 }, default: '15' },
   { key: 'sources.smc.max_celsius', type: { kind: 'number', min: 50, max: 200 }, default: '130' },
+  { key: 'sources.memory_pressure.enabled', type: { kind: 'boolean' }, default: 'true' },
+  { key: 'sources.memory_pressure.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
+  { key: 'sources.network.enabled', type: { kind: 'boolean' }, default: 'true' },
+  { key: 'sources.network.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
+  { key: 'sources.network.interfaces', type: { kind: 'list' }, default: '' },
+  { key: 'sources.network.exclude', type: { kind: 'list' }, default: '' },
+  // macos.thermal.pressure has one source at a time: powermetrics when its thermal sampler runs.
+  { key: 'sources.thermal_pressure.enabled', type: { kind: 'boolean' }, default: (c) => String(!powermetricsReportsThermalPressure(c)) },
+  { key: 'sources.thermal_pressure.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
   { key: 'exporter.endpoint', type: { kind: 'url', schemes: ['http:', 'https:'] }, default: 'http://localhost:4317', env: ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'] },
   { key: 'exporter.timeout', type: { kind: 'duration', minMs: 100, maxMs: 5 * 60 * SECOND }, default: '10s', env: ['OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_METRIC_EXPORT_TIMEOUT'] },
   { key: 'exporter.compression', type: { kind: 'enum', values: ['auto', 'gzip', 'none'] }, default: 'auto', env: ['OTEL_EXPORTER_OTLP_COMPRESSION', 'OTEL_EXPORTER_OTLP_METRICS_COMPRESSION'] },
@@ -138,6 +158,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'resource.attributes', type: { kind: 'string' }, default: '', env: ['OTEL_RESOURCE_ATTRIBUTES'] },
   { key: 'resource.service_name', type: { kind: 'string' }, default: 'macos-agent', env: ['OTEL_SERVICE_NAME'] },
 ];
+
+function powermetricsReportsThermalPressure(flat: Record<string, unknown>): boolean {
+  const samplers = flat['sources.powermetrics.samplers'];
+  return flat['sources.powermetrics.enabled'] === true && Array.isArray(samplers) && samplers.includes('thermal');
+}
 
 export const DEFAULT_CONFIG_PATHS = [
   '/opt/homebrew/etc/macos-agent/config.yaml',
@@ -182,6 +207,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
       ? parseValue(setting, typeof setting.default === 'function' ? setting.default(flat) : setting.default, 'default')
       : parseValue(setting, raw, origin);
     flat[setting.key] = value;
+  }
+  if (flat['sources.thermal_pressure.enabled'] === true && powermetricsReportsThermalPressure(flat)) {
+    throw new ConfigError('sources.thermal_pressure.enabled is true while powermetrics runs its thermal sampler: both would report macos.thermal.pressure — leave sources.thermal_pressure.enabled unset (it turns itself on when powermetrics is off), or remove thermal from sources.powermetrics.samplers');
   }
   return { config: unflatten(flat) as unknown as AgentConfig, path };
 }
