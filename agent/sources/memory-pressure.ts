@@ -82,8 +82,12 @@ class MemoryPressureSource implements Source {
     ]);
     if (level.status === 'rejected' && free.status === 'rejected') {
       const errors = [level.reason, free.reason].map((e) => (e instanceof SourceError ? e : new SourceError('memory_pressure', 'failed', String(e))));
+      const detail = errors.map((e) => e.message).join('; ');
+      if (replayDir === undefined && process.platform !== 'darwin') {
+        throw new SourceError('memory_pressure', 'missing', `memory pressure needs macOS (its kernel's memorystatus sysctls or memory_pressure): ${detail}`, { cause: errors[0] });
+      }
       const kind = errors.every((e) => e.kind === 'missing') ? 'missing' : errors.find((e) => e.kind !== 'missing')!.kind;
-      throw new SourceError('memory_pressure', kind, errors.map((e) => e.message).join('; '), { cause: errors[0] });
+      throw new SourceError('memory_pressure', kind, detail, { cause: errors[0] });
     }
     for (const result of [level, free]) {
       if (result.status === 'rejected') this.#rejected.warnOnce(`memory_pressure: ${(result.reason as Error).message}; that value is left out`);

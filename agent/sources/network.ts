@@ -71,7 +71,14 @@ class NetworkSource implements Source {
   }
 
   async #fromNetstat(): Promise<InterfaceCounters[]> {
-    const text = await runCommand({ ...NETSTAT_RUN, replayDir: this.#ctx.replayDir });
+    let text: string;
+    try {
+      text = await runCommand({ ...NETSTAT_RUN, replayDir: this.#ctx.replayDir });
+    } catch (error) {
+      // Another OS's netstat has no -b (Linux's: "invalid option -- 'b'").
+      if (this.#ctx.replayDir !== undefined || process.platform === 'darwin' || !(error instanceof SourceError)) throw error;
+      throw new SourceError('network', 'missing', `network counters need macOS (its interface MIB or netstat -ibdn): ${error.message}; disable the network source to silence this`, { cause: error });
+    }
     try {
       const sample = parseNetstat(text);
       for (const bad of sample.rejected) this.#rejected.report(`network: netstat row ${JSON.stringify(bad.line.slice(0, 120))}: ${bad.reason}`);
