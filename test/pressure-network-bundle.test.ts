@@ -1,6 +1,8 @@
 // The shipped bundle of real memory pressure, network and thermal pressure captures, through the
 // CLI as it ships (dist/macos-agent.js), and what `--once` says about the new sources where they
 // cannot run.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { catScript, makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
@@ -49,6 +51,41 @@ describe('macos-agent --once --replay test/fixtures/bundles/pressure-network', (
     const r = await runCli(['--once', '--replay', BUNDLE, '--set', 'sources.powermetrics.enabled=false']);
     expect(r.stdout).toMatch(/^== thermal_pressure: ok\n {3}macos\.thermal\.pressure {2}0 1$/m);
     expect(r.stdout).toMatch(/^== memory_pressure: ok\n {3}macos\.memory\.pressure\.level {5}2 \{level\}\n {3}macos\.memory\.pressure\.free {3}0\.37 1$/m);
+  });
+});
+
+describe('macos-agent capture', () => {
+  let fakes: FakeBin | undefined;
+  let tmp: string | undefined;
+  afterEach(() => {
+    fakes?.cleanup();
+    if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('records memory_pressure, netstat -ibdn and notifyutil as they print, and the level in sysctl.txt; --replay reads them back', async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'macos-agent-capture-'));
+    const bundle = join(tmp, 'bundle');
+    const fixture = (path: string) => join(REPO, 'test', 'fixtures', path);
+    const netstatArgs = join(tmp, 'netstat.args');
+    fakes = makeFakeBin({
+      memory_pressure: catScript(fixture('memory_pressure/m1pro-mbp18_1-16gb-macos15.7.5-agenttranscript.txt')),
+      netstat: `#!/bin/sh
+echo "$@" > '${netstatArgs}'
+exec cat '${fixture('netstat/applesilicon-mbp-macos26-netstat-ib-head-FRAGMENT-vorssaint398.txt')}'
+`,
+      notifyutil: catScript(fixture('notifyutil/applesilicon-macbook-macos26-notifyutil-thermalpressurelevel-stanislasblog.txt')),
+      sysctl: catScript(fixture('sysctl/applesilicon-mac16_1-24gb-macos26.5-sysctl-memorystatus-sampleA-indexid69173928752.txt')),
+    });
+    const captured = await runCli(['capture', bundle], { PATH: fakes.path });
+    for (const file of ['memory_pressure.txt', 'netstat.txt', 'notifyutil.txt', 'sysctl.txt']) expect(captured.stdout).toMatch(new RegExp(`wrote .*${file.replace('.', '\\.')}`));
+    expect(readFileSync(netstatArgs, 'utf8')).toBe('-ibdn\n');
+    expect(readFileSync(join(bundle, 'memory_pressure.txt'), 'utf8')).toBe(readFileSync(fixture('memory_pressure/m1pro-mbp18_1-16gb-macos15.7.5-agenttranscript.txt'), 'utf8'));
+    const r = await runCli(['--once', '--json', '--replay', bundle, '--set', 'sources.powermetrics.enabled=false'], { PATH: fakes.path });
+    const report = JSON.parse(r.stdout) as Report;
+    expect(valueOf(report, 'macos.memory.pressure.level')).toBe(2);
+    expect(valueOf(report, 'macos.memory.pressure.free')).toBe(0.38);
+    expect(valueOf(report, 'system.network.io', { 'network.interface.name': 'anpi0', 'network.io.direction': 'receive' })).toBe(0);
+    expect(valueOf(report, 'macos.thermal.pressure')).toBe(0);
   });
 });
 
