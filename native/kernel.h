@@ -27,10 +27,10 @@ struct MemoryPressure {
 /** ENOENT from sysctlbyname on a kernel without the sysctl is `callFailed` with code ENOENT. */
 SysctlResult ReadMemoryPressure(MemoryPressure* out);
 
-/** The largest bytes one ifmibdata row is given (the struct is 180 bytes on every macOS since 10.5). */
+/** The room given to one ifmibdata row (the struct is 180 bytes in the macOS SDK). */
 constexpr size_t kMaxIfmibBytes = 512;
 
-/** net.link.generic.system.ifcount: the highest interface index. */
+/** net.link.generic.system.ifcount: the highest interface index (ifconfig walks 1..ifcount too). */
 SysctlResult ReadInterfaceCount(uint32_t* out);
 
 /**

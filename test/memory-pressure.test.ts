@@ -20,9 +20,9 @@ const read = (path: string): string => readFileSync(join(FIXTURES, path), 'utf8'
 const MAC_MINI = 'memory_pressure/applesilicon-macmini-32gb-2026-openclaw-report.txt';
 const M1_PRO = 'memory_pressure/m1pro-mbp18_1-16gb-macos15.7.5-agenttranscript.txt';
 /** `sysctl` of a Mac16,1 under pressure: kern.memorystatus_vm_pressure_level 2, kern.memorystatus_level 38. */
-const SAMPLE_A = 'sysctl/applesilicon-mac16_1-24gb-macos26.5-sysctl-memorystatus-sampleA-indexid69173928752.txt';
+const SAMPLE_A = 'memorystatus/applesilicon-mac16_1-24gb-macos26.5-sysctl-memorystatus-sampleA-indexid69173928752.txt';
 /** The same Mac, another minute: kern.memorystatus_level 37 beside memory_pressure's "37%". */
-const SIDE_BY_SIDE = 'sysctl/applesilicon-mac16_1-24gb-macos26.5-memorystatus-and-memory_pressure-indexid69100271312.txt';
+const SIDE_BY_SIDE = 'memorystatus/applesilicon-mac16_1-24gb-macos26.5-memorystatus-and-memory_pressure-indexid69100271312.txt';
 const FORBIDDEN = '#!/bin/sh\necho "must not run" >&2\nexit 1\n';
 const { work, simulatedAddon, unsupportedAddon, putOnPath } = useAddonHarness('memory-pressure', 'SIMULATED_SYSCTL');
 

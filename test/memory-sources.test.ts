@@ -134,7 +134,8 @@ function values(report: OnceJson, prefixes: readonly string[]): Record<string, n
 }
 
 const OURS = ['system.memory', 'system.paging', 'macos.memory', 'system.disk', 'system.cpu'];
-const ONLY_OURS = ['--set', 'sources.powermetrics.enabled=false', '--set', 'sources.smc.enabled=false'];
+const ONLY_OURS = ['--set', 'sources.powermetrics.enabled=false', '--set', 'sources.smc.enabled=false',
+  '--set', 'sources.memory_pressure.enabled=false', '--set', 'sources.network.enabled=false', '--set', 'sources.thermal_pressure.enabled=false'];
 
 describe('macos-agent --once end to end', () => {
   it('with fake iostat, vm_stat and sysctl on PATH, prints the replayed captures exactly', async () => {

@@ -74,7 +74,7 @@ echo "$@" > '${netstatArgs}'
 exec cat '${fixture('netstat/applesilicon-mbp-macos26-netstat-ib-head-FRAGMENT-vorssaint398.txt')}'
 `,
       notifyutil: catScript(fixture('notifyutil/applesilicon-macbook-macos26-notifyutil-thermalpressurelevel-stanislasblog.txt')),
-      sysctl: catScript(fixture('sysctl/applesilicon-mac16_1-24gb-macos26.5-sysctl-memorystatus-sampleA-indexid69173928752.txt')),
+      sysctl: catScript(fixture('memorystatus/applesilicon-mac16_1-24gb-macos26.5-sysctl-memorystatus-sampleA-indexid69173928752.txt')),
     });
     const captured = await runCli(['capture', bundle], { PATH: fakes.path });
     for (const file of ['memory_pressure.txt', 'netstat.txt', 'notifyutil.txt', 'sysctl.txt']) expect(captured.stdout).toMatch(new RegExp(`wrote .*${file.replace('.', '\\.')}`));

@@ -1,6 +1,7 @@
 // Decodes the rows the addon's readInterfaceMibs() returns: one struct ifmibdata (<net/if_mib.h>)
-// per interface, raw bytes in the Mac's byte order (little-endian on every Mac since 2006). The
-// layout, the same on every macOS since 10.5 (if_data64 is declared under #pragma pack(4)):
+// per interface, raw bytes in the Mac's byte order (little-endian: Intel and Apple Silicon). The
+// layout of the macOS SDK's <net/if_mib.h> and <net/if_var.h> (if_data64 is declared under
+// #pragma pack(4), so it starts at byte 52, not 56):
 //
 //   offset  size  field
 //        0    16  ifmd_name            NUL-terminated

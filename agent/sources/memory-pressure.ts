@@ -72,7 +72,8 @@ class MemoryPressureSource implements Source {
 
   /**
    * The level from sysctl and the percentage from memory_pressure, each on its own: one that fails
-   * leaves its point out and is said once; both failing fail the collection with both reasons.
+   * leaves its point out and is said once; when they give no value at all, the collection fails
+   * with the reasons.
    */
   async #fromCommands(): Promise<MemoryPressureSample> {
     const replayDir = this.#ctx.replayDir;
@@ -80,21 +81,24 @@ class MemoryPressureSource implements Source {
       runCommand({ ...LEVEL_RUN, replayDir }).then((text) => pressureLevelFromSysctl(parseSysctl(text))),
       runCommand({ ...MEMORY_PRESSURE_RUN, replayDir }).then(parseMemoryPressure),
     ]);
-    if (level.status === 'rejected' && free.status === 'rejected') {
-      const errors = [level.reason, free.reason].map((e) => (e instanceof SourceError ? e : new SourceError('memory_pressure', 'failed', String(e))));
-      const detail = errors.map((e) => e.message).join('; ');
-      if (replayDir === undefined && process.platform !== 'darwin') {
-        throw new SourceError('memory_pressure', 'missing', `memory pressure needs macOS (its kernel's memorystatus sysctls or memory_pressure): ${detail}`, { cause: errors[0] });
-      }
-      const kind = errors.every((e) => e.kind === 'missing') ? 'missing' : errors.find((e) => e.kind !== 'missing')!.kind;
-      throw new SourceError('memory_pressure', kind, detail, { cause: errors[0] });
-    }
-    for (const result of [level, free]) {
-      if (result.status === 'rejected') this.#rejected.warnOnce(`memory_pressure: ${(result.reason as Error).message}; that value is left out`);
-    }
     const fromLevel = level.status === 'fulfilled' ? level.value : { rejected: [] };
     const fromFree = free.status === 'fulfilled' ? free.value : { rejected: [] };
-    return { ...fromLevel, ...fromFree, rejected: [...fromLevel.rejected, ...fromFree.rejected] };
+    const sample: MemoryPressureSample = { ...fromLevel, ...fromFree, rejected: [...fromLevel.rejected, ...fromFree.rejected] };
+    const failures = [level, free].flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof SourceError ? r.reason : new SourceError('memory_pressure', 'failed', String(r.reason))] : []));
+    const nothing = sample.level === undefined && sample.freeRatio === undefined && sample.rejected.length === 0;
+    if (failures.length > 0 && nothing) throw this.#failure(failures);
+    for (const e of failures) this.#rejected.warnOnce(`memory_pressure: ${e.message}; that value is left out`);
+    return sample;
+  }
+
+  /** Why neither command gave a value: "needs macOS" off a Mac, else the commands' own errors. */
+  #failure(errors: readonly SourceError[]): SourceError {
+    const detail = errors.map((e) => e.message).join('; ');
+    if (this.#ctx.replayDir === undefined && process.platform !== 'darwin') {
+      return new SourceError('memory_pressure', 'missing', `memory pressure needs macOS (its kernel's memorystatus sysctls or memory_pressure): ${detail}`, { cause: errors[0] });
+    }
+    const kind = errors.every((e) => e.kind === 'missing') ? 'missing' : errors.find((e) => e.kind !== 'missing')!.kind;
+    return new SourceError('memory_pressure', kind, detail, { cause: errors[0] });
   }
 
   async stop(): Promise<void> {}
