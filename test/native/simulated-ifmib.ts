@@ -20,8 +20,8 @@ export interface IfmibFaults {
   readonly count?: number;
 }
 
-/** Writes the table into `dir` and points this process's simulator at it (SIMULATED_IFMIB). */
-export function useIfmibSimulation(dir: string, interfaces: readonly InterfaceCounters[], faults: IfmibFaults = {}): string {
+/** Writes the table into `dir`; returns its path. */
+export function writeIfmibTable(dir: string, interfaces: readonly InterfaceCounters[], faults: IfmibFaults = {}): string {
   const lines = [`count ${faults.count ?? interfaces.length}`];
   interfaces.forEach((i, n) => {
     const flags = (i.up ? IFF_UP | IFF_RUNNING : 0) | (i.loopback ? IFF_LOOPBACK : 0);
@@ -32,6 +32,12 @@ export function useIfmibSimulation(dir: string, interfaces: readonly InterfaceCo
   if (faults.fail !== undefined) lines.push(`fail ${faults.fail}`);
   const path = join(dir, 'ifmib.txt');
   writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** Writes the table and points this process's simulator at it (SIMULATED_IFMIB). */
+export function useIfmibSimulation(dir: string, interfaces: readonly InterfaceCounters[], faults: IfmibFaults = {}): string {
+  const path = writeIfmibTable(dir, interfaces, faults);
   process.env['SIMULATED_IFMIB'] = path;
   return path;
 }

@@ -10,13 +10,19 @@ export interface NotifyFaults {
   readonly failGet?: number;
 }
 
-/** Writes the table into `dir` and points this process's simulator at it (SIMULATED_NOTIFY). */
-export function useNotifySimulation(dir: string, state: number, faults: NotifyFaults = {}): string {
+/** Writes the table into `dir`; returns its path. */
+export function writeNotifyTable(dir: string, state: number, faults: NotifyFaults = {}): string {
   const lines = [`state com.apple.system.thermalpressurelevel ${state}`];
   if (faults.failRegister !== undefined) lines.push(`fail-register ${faults.failRegister}`);
   if (faults.failGet !== undefined) lines.push(`fail-get ${faults.failGet}`);
   const path = join(dir, 'notify.txt');
   writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** Writes the table and points this process's simulator at it (SIMULATED_NOTIFY). */
+export function useNotifySimulation(dir: string, state: number, faults: NotifyFaults = {}): string {
+  const path = writeNotifyTable(dir, state, faults);
   process.env['SIMULATED_NOTIFY'] = path;
   return path;
 }
