@@ -5,6 +5,9 @@
 //
 //   com.apple.system.thermalpressurelevel 0
 //
+// A name nobody has posted on reads 0, in notifyutil and notify_get_state alike; thermald posts
+// this one on every Mac, so 0 is nominal, not "unknown".
+//
 // Pure: a state or text in, a level or the reason it is not one out.
 
 export const THERMAL_PRESSURE_NAME = 'com.apple.system.thermalpressurelevel';
