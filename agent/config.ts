@@ -71,6 +71,15 @@ export const SETTINGS = [
   // Temperatures outside [min, max] °C are dropped as implausible.
   { key: 'sources.smc.min_celsius', type: { kind: 'number', min: -50, max: 100 }, default: '15' },
   { key: 'sources.smc.max_celsius', type: { kind: 'number', min: 50, max: 200 }, default: '130' },
+  { key: 'sources.memory_pressure.enabled', type: { kind: 'boolean' }, default: 'true' },
+  { key: 'sources.memory_pressure.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
+  { key: 'sources.network.enabled', type: { kind: 'boolean' }, default: 'true' },
+  { key: 'sources.network.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
+  { key: 'sources.network.interfaces', type: { kind: 'list' }, default: '' },
+  { key: 'sources.network.exclude', type: { kind: 'list' }, default: '' },
+  // macos.thermal.pressure has one source at a time: powermetrics when its thermal sampler runs.
+  { key: 'sources.thermal_pressure.enabled', type: { kind: 'boolean' }, default: (c) => String(!powermetricsReportsThermalPressure(c)) },
+  { key: 'sources.thermal_pressure.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
   { key: 'exporter.endpoint', type: { kind: 'url', schemes: ['http:', 'https:'] }, default: 'http://localhost:4317', env: ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'] },
   { key: 'exporter.timeout', type: { kind: 'duration', minMs: 100, maxMs: 5 * 60 * SECOND }, default: '10s', env: ['OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_METRIC_EXPORT_TIMEOUT'] },
   // `auto`: gzip, except to a loopback endpoint (the node's own collector), where it only costs CPU on both ends.
@@ -125,6 +134,11 @@ const RETIRED_SETTINGS: readonly { readonly key: string; readonly env: readonly 
   },
 ];
 
+function powermetricsReportsThermalPressure(flat: Record<string, unknown>): boolean {
+  const samplers = flat['sources.powermetrics.samplers'];
+  return flat['sources.powermetrics.enabled'] === true && Array.isArray(samplers) && samplers.includes('thermal');
+}
+
 export const DEFAULT_CONFIG_PATHS = [
   '/opt/homebrew/etc/macos-agent/config.yaml',
   '/usr/local/etc/macos-agent/config.yaml',
@@ -173,6 +187,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
       ? parseValue(setting, typeof setting.default === 'function' ? setting.default(flat) : setting.default, 'default')
       : parseValue(setting, raw, origin);
     flat[setting.key] = value;
+  }
+  if (flat['sources.thermal_pressure.enabled'] === true && powermetricsReportsThermalPressure(flat)) {
+    throw new ConfigError('sources.thermal_pressure.enabled is true while powermetrics runs its thermal sampler: both would report macos.thermal.pressure — leave sources.thermal_pressure.enabled unset (it turns itself on when powermetrics is off), or remove thermal from sources.powermetrics.samplers');
   }
   // AgentConfig is derived from SETTINGS, and every key of SETTINGS was just parsed by its type.
   return { config: unflatten(flat) as AgentConfig, path };

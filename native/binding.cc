@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string>
 
+#include "binding_kernel.h"
 #include "host.h"
 #include "smc.h"
 #include "sysctl.h"
@@ -285,6 +286,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("SmcConnection", SmcConnection::Define(env));
   exports.Set("readVmStatistics", Napi::Function::New(env, ReadVmStatistics, "readVmStatistics"));
   exports.Set("readSysctls", Napi::Function::New(env, ReadSysctls, "readSysctls"));
+  ExportKernelReaders(env, exports);
   return exports;
 }
 

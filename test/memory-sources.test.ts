@@ -87,7 +87,7 @@ describe('vm_stat source, real spawn path', () => {
 });
 
 describe('sysctl source, real spawn path', () => {
-  it('runs `sysctl hw.memsize vm.swapusage hw.model machdep.cpu.brand_string`', async () => {
+  it('runs `sysctl hw.memsize vm.swapusage hw.model machdep.cpu.brand_string kern.memorystatus_vm_pressure_level`', async () => {
     tmp = mkdtempSync(join(tmpdir(), 'macos-agent-sysctl-'));
     const log = join(tmp, 'args');
     fakes = makeFakeBin({ sysctl: `#!/bin/sh\necho "$@" > '${log}'\nexec cat '${fixture('sysctl/intel-osx10.14.6-sysctl-a-jc.txt')}'\n` });
@@ -97,7 +97,7 @@ describe('sysctl source, real spawn path', () => {
       { metric: 'pagingUsage', value: 2635595776, attributes: { 'system.paging.state': 'used' } },
       { metric: 'pagingUsage', value: 585629696, attributes: { 'system.paging.state': 'free' } },
     ]);
-    expect(readFileSync(log, 'utf8')).toBe('hw.memsize vm.swapusage hw.model machdep.cpu.brand_string\n');
+    expect(readFileSync(log, 'utf8')).toBe('hw.memsize vm.swapusage hw.model machdep.cpu.brand_string kern.memorystatus_vm_pressure_level\n');
     expect(parseErrors).toEqual([]);
   });
 
@@ -134,7 +134,8 @@ function values(report: OnceJson, prefixes: readonly string[]): Record<string, n
 }
 
 const OURS = ['system.memory', 'system.paging', 'macos.memory', 'system.disk', 'system.cpu'];
-const ONLY_OURS = ['--set', 'sources.powermetrics.enabled=false', '--set', 'sources.smc.enabled=false'];
+const ONLY_OURS = ['--set', 'sources.powermetrics.enabled=false', '--set', 'sources.smc.enabled=false',
+  '--set', 'sources.memory_pressure.enabled=false', '--set', 'sources.network.enabled=false', '--set', 'sources.thermal_pressure.enabled=false'];
 
 describe('macos-agent --once end to end', () => {
   it('with fake iostat, vm_stat and sysctl on PATH, prints the replayed captures exactly', async () => {

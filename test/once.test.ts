@@ -24,6 +24,7 @@ describe('macos-agent --once --replay (the README command)', () => {
     expect(report.resource['service.name']).toBe('macos-agent');
     expect(report.sources.map((s) => [s.name, s.ok])).toEqual([
       ['powermetrics', true], ['iostat', true], ['vm_stat', true], ['sysctl', true], ['smc', false],
+      ['memory_pressure', false], ['network', false],
     ]);
     expect(report.sources.find((s) => s.name === 'smc')?.error).toMatch(/replay bundle has no smc.txt/);
 

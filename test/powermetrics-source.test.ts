@@ -356,7 +356,7 @@ describe('powermetrics source, once mode and replay', () => {
 });
 
 describe('macos-agent --once with powermetrics', () => {
-  const others = ['iostat', 'vm_stat', 'sysctl', 'smc'].flatMap((s) => ['--set', `sources.${s}.enabled=false`]);
+  const others = ['iostat', 'vm_stat', 'sysctl', 'smc', 'memory_pressure', 'network'].flatMap((s) => ['--set', `sources.${s}.enabled=false`]);
 
   interface OnceJson {
     metrics: { name: string; unit: string; points: { attributes: Record<string, string | number>; value: number }[] }[];
@@ -406,7 +406,8 @@ describe('macos-agent --once with powermetrics', () => {
       vm_stat: catScript(join(import.meta.dirname, 'fixtures', 'vm_stat', 'm1pro-ansible-fixture.txt')),
     });
     try {
-      const result = await runCli(['--once', '--json', '--set', 'sources.iostat.enabled=false', '--set', 'sources.sysctl.enabled=false', '--set', 'sources.smc.enabled=false'],
+      const result = await runCli(['--once', '--json', '--set', 'sources.iostat.enabled=false', '--set', 'sources.sysctl.enabled=false', '--set', 'sources.smc.enabled=false',
+        '--set', 'sources.memory_pressure.enabled=false', '--set', 'sources.network.enabled=false'],
         { PATH: both.path, FAKE_POWERMETRICS_MODE: 'root' });
       const report = JSON.parse(result.stdout) as OnceJson;
       expect(result.code).toBe(0);

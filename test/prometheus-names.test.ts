@@ -26,6 +26,12 @@ describe('prometheusMetricName (OTLP -> remote write, suffixes on)', () => {
   it('appends _ratio to gauges of unit 1 only', () => {
     expect(prometheusMetricName(METRICS.sourceUp)).toBe('macos_agent_source_up_ratio');
     expect(prometheusMetricName(METRICS.thermalPressure)).toBe('macos_thermal_pressure_ratio');
+    expect(prometheusMetricName(METRICS.memoryPressureLevel)).toBe('macos_memory_pressure_level');
+    expect(prometheusMetricName(METRICS.memoryPressureFree)).toBe('macos_memory_pressure_free_ratio');
+    expect(prometheusMetricName(METRICS.networkIo)).toBe('system_network_io_bytes_total');
+    expect(prometheusMetricName(METRICS.networkPackets)).toBe('system_network_packet_count_total');
+    expect(prometheusMetricName(METRICS.networkErrors)).toBe('system_network_errors_total');
+    expect(prometheusMetricName(METRICS.networkDropped)).toBe('system_network_packet_dropped_total');
     expect(prometheusMetricName({ name: 'x.level', unit: '1', kind: 'updowncounter' })).toBe('x_level');
     expect(prometheusMetricName({ name: 'x.hits', unit: '1', kind: 'counter' })).toBe('x_hits_total');
   });

@@ -98,6 +98,12 @@ describe('decoding the Intel smcread dumps', () => {
     expect(valueOf(dump('intel-MacBookPro16_3-smcread-dump-virtualsmc.txt'), 'TDFR')).toBe(36.1484375); // ioft 0026240000000000 LE / 65536
   });
 
+  it('reads ioft as signed: c4 4e ea ff ff ff ff ff is -21.69 (handmade bytes; no published dump holds a negative ioft)', () => {
+    const bytes = Uint8Array.from([0xc4, 0x4e, 0xea, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    expect(decodeSmcValue('ioft', bytes)).toEqual({ kind: 'number', value: -1421628 / 65536 });
+    expect(numericSmcValue('ioft', bytes)).toBeCloseTo(-21.69, 2);
+  });
+
   it('reads ch8* as text', () => {
     const e = dump('intel-MacBookPro16_1-smcread-dump-virtualsmc.txt').entries.find((x) => x.key === 'OSK0')!;
     expect(decodeSmcValue(e.type, e.bytes!)).toEqual({ kind: 'text', value: 'ourhardworkbythesewordsguardedpl' });

@@ -91,6 +91,16 @@ describe('plausibility', () => {
     expect(find(vm.points, 'temperature', { 'hw.id': 'TC0G' })?.value).toBe(99);
   });
 
+  it('a negative ioft reading is dropped as below_min, not above_max (the MacBookPro16,3 dump with TDFR set to c4 4e ea ff ff ff ff ff, handmade)', () => {
+    const file = 'intel-MacBookPro16_3-smcread-dump-virtualsmc.txt';
+    const dump = parseSmcDump(readFileSync(join(FIXTURES, file), 'utf8'));
+    const negative = Uint8Array.from([0xc4, 0x4e, 0xea, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    const smc = new RecordedSmc({ ...dump, entries: dump.entries.map((e) => (e.key === 'TDFR' ? { ...e, bytes: negative } : e)) }, file);
+    const { dropped, points } = readSmcCycle(smc, planSmcReadings(discoverKeys(smc, isCandidateKey).keys, undefined), DEFAULT_WINDOW);
+    expect(dropped.find((d) => d.key === 'TDFR')).toMatchObject({ reason: 'below_min', detail: expect.stringMatching(/^-21\.69\d* outside 15\.\.130$/) });
+    expect(find(points, 'temperature', { 'hw.id': 'TDFR' })).toBeUndefined();
+  });
+
   it('never exports a non-number', () => {
     expect(implausibility(Number.NaN, DEFAULT_WINDOW)).toBe('not_a_number');
     expect(implausibility(Number.POSITIVE_INFINITY, DEFAULT_WINDOW)).toBe('not_a_number');

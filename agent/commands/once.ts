@@ -70,17 +70,24 @@ function formatValue(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
 }
 
+/** The group a metric is listed under: its source, or the one that reports it when that source is off. */
+function shownSource(spec: MetricSpec | undefined, shown: ReadonlySet<string>): string | undefined {
+  if (spec === undefined) return undefined;
+  return shown.has(spec.source) || spec.sourceWithoutRoot === undefined ? spec.source : spec.sourceWithoutRoot;
+}
+
 /** The terminal view: each source's status, then its metrics, one point per line, columns aligned. */
 export function formatTable(report: OnceReport): string {
   const resource = Object.entries(report.resource).map(([k, v]) => `${k}=${String(v)}`).join('  ');
   const lines: string[] = [`resource  ${resource}`, ''];
   const groups = [...report.sources.map((s) => s.name), 'agent'];
+  const shown = new Set(groups);
   for (const group of groups) {
     const status = report.sources.find((s) => s.name === group);
     if (status === undefined) lines.push(`== ${group} (the agent itself)`);
     else lines.push(status.ok ? `== ${group}: ok` : `== ${group}: no data — ${status.error ?? 'nothing collected'}`);
     const rows = report.metrics
-      .filter((m) => SPEC_BY_NAME.get(m.name)?.source === group)
+      .filter((m) => shownSource(SPEC_BY_NAME.get(m.name), shown) === group)
       .flatMap((m) => m.points.map((p) => [`${m.name}${formatAttributes(p.attributes)}`, formatValue(p.value), m.unit] as const));
     const width = Math.max(0, ...rows.map(([label]) => label.length));
     const valueWidth = Math.max(0, ...rows.map(([, value]) => value.length));

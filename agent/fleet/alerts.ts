@@ -103,6 +103,39 @@ function rules(): AlertRule[] {
         description: `{{ $value }} failed collections of {{ $labels.${source} }} ({{ $labels.${errorType} }}) in 15 minutes.`,
       },
     },
+    ...memoryAndNetworkRules(),
+  ];
+}
+
+/** kern.memorystatus_vm_pressure_level at critical: the system may be terminating processes. */
+export const CRITICAL_MEMORY_PRESSURE = 4;
+/** Interface errors per second, sustained, beyond the odd corrupted frame a healthy link sees. */
+export const NETWORK_ERRORS_PER_SECOND = 1;
+
+function memoryAndNetworkRules(): AlertRule[] {
+  const iface = prometheusLabelName('network.interface.name');
+  const direction = prometheusLabelName('network.io.direction');
+  return [
+    {
+      alert: 'MacMemoryPressureCritical',
+      expr: `max by (${host}) (${metric('memoryPressureLevel')}) >= ${CRITICAL_MEMORY_PRESSURE}`,
+      for: '5m',
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: `{{ $labels.${host} }} has been under critical memory pressure for 5 minutes`,
+        description: 'The kernel\'s memory pressure level is critical (4): the Mac is short of memory and may be terminating processes. See docs/memory-pressure.md; check what holds memory (Activity Monitor, footprint).',
+      },
+    },
+    {
+      alert: 'MacNetworkInterfaceErrors',
+      expr: `sum by (${host}, ${iface}, ${direction}) (rate(${metric('networkErrors')}[5m])) > ${NETWORK_ERRORS_PER_SECOND}`,
+      for: '10m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: `{{ $labels.${iface} }} on {{ $labels.${host} }} keeps erroring ({{ $labels.${direction} }})`,
+        description: `{{ $value }} {{ $labels.${direction} }} errors per second on {{ $labels.${iface} }} for 10 minutes: check the cable, the switch port or the Wi-Fi signal.`,
+      },
+    },
   ];
 }
 

@@ -134,6 +134,34 @@ function rows(): RowSpec[] {
         { title: 'Child restarts', unit: 'short', description: 'Restarts of long-lived child processes over the interval.', queries: [[`sum by (${HOST_LABEL}, ${label('macos.agent.source')}) (increase(${onHosts('childRestarts')}[$__rate_interval]))`, `${host} ${source}`]] },
       ],
     },
+    ...memoryPressureAndNetworkRows(),
+  ];
+}
+
+function memoryPressureAndNetworkRows(): RowSpec[] {
+  const iface = `{{${label('network.interface.name')}}}`;
+  const direction = `{{${label('network.io.direction')}}}`;
+  const perInterface = (key: MetricKey): string =>
+    `sum by (${HOST_LABEL}, ${label('network.interface.name')}, ${label('network.io.direction')}) (${rate(key)})`;
+  return [
+    {
+      title: 'Memory pressure',
+      panels: [
+        { title: 'Memory pressure level', unit: 'short', max: 4, description: 'The kernel\'s level: 1 normal, 2 warning, 4 critical (Activity Monitor\'s green, yellow, red).', queries: [[onHosts('memoryPressureLevel'), host]] },
+        { title: 'Memory available', unit: 'percentunit', max: 1, description: 'Share of memory the kernel can hand out without compressing or swapping (memory_pressure\'s "free percentage").', queries: [[onHosts('memoryPressureFree'), host]] },
+      ],
+    },
+    {
+      title: 'Network',
+      panels: [
+        { title: 'Network throughput', unit: 'Bps', description: 'Bytes received and transmitted per second, per interface.', queries: [[perInterface('networkIo'), `${host} ${iface} ${direction}`]] },
+        { title: 'Network packets', unit: 'pps', description: 'Packets received and transmitted per second, per interface.', queries: [[perInterface('networkPackets'), `${host} ${iface} ${direction}`]] },
+        { title: 'Network errors and drops', unit: 'pps', description: 'Interface errors and dropped packets per second.', queries: [
+          [perInterface('networkErrors'), `${host} ${iface} ${direction} errors`],
+          [perInterface('networkDropped'), `${host} ${iface} ${direction} dropped`],
+        ] },
+      ],
+    },
   ];
 }
 

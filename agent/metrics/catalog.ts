@@ -15,7 +15,7 @@ export type MetricKind =
   /** A level that can go up and down (ObservableUpDownCounter, non-monotonic sum). */
   | 'updowncounter';
 
-export type SourceName = 'powermetrics' | 'iostat' | 'vm_stat' | 'sysctl' | 'smc' | 'agent';
+export type SourceName = 'powermetrics' | 'iostat' | 'vm_stat' | 'sysctl' | 'smc' | 'memory_pressure' | 'network' | 'thermal_pressure' | 'agent';
 
 export interface MetricSpec {
   readonly name: string;
@@ -24,6 +24,8 @@ export interface MetricSpec {
   readonly attributes: readonly string[];
   readonly description: string;
   readonly source: SourceName;
+  /** The source that reports this metric instead when `source` is turned off (never both at once). */
+  readonly sourceWithoutRoot?: SourceName;
 }
 
 /** Attribute keys, so that a typo is a compile error rather than a new time series. */
@@ -49,6 +51,8 @@ export const ATTR = {
   agentSource: 'macos.agent.source',
   errorType: 'error.type',
   exportOutcome: 'macos.agent.export.outcome',
+  networkInterface: 'network.interface.name',
+  networkDirection: 'network.io.direction',
 } as const;
 
 const A = ATTR;
@@ -84,8 +88,8 @@ export const METRICS = {
     description: 'Average GPU frequency over the last sample.',
   },
   thermalPressure: {
-    name: 'macos.thermal.pressure', unit: '1', kind: 'gauge', attributes: [], source: 'powermetrics',
-    description: 'Thermal pressure level: 0 nominal, 1 moderate, 2 heavy, 3 trapping, 4 sleeping.',
+    name: 'macos.thermal.pressure', unit: '1', kind: 'gauge', attributes: [], source: 'powermetrics', sourceWithoutRoot: 'thermal_pressure',
+    description: 'Thermal pressure level: 0 nominal, 1 moderate, 2 heavy, 3 trapping, 4 sleeping. powermetrics\' thermal sampler reports it when it runs (the system service); otherwise the thermal_pressure source reads the same level, without root, from the notification the system posts it on (com.apple.system.thermalpressurelevel, where powermetrics takes it from). Only one of the two is ever on.',
   },
 
   // --- iostat -----------------------------------------------------------------------------------
@@ -156,6 +160,34 @@ export const METRICS = {
   pagingUsage: {
     name: 'system.paging.usage', unit: 'By', kind: 'updowncounter', attributes: [A.pagingState], source: 'sysctl',
     description: 'Swap space used and free (vm.swapusage).',
+  },
+
+  // --- memory_pressure --------------------------------------------------------------------------
+  memoryPressureLevel: {
+    name: 'macos.memory.pressure.level', unit: '{level}', kind: 'gauge', attributes: [], source: 'memory_pressure',
+    description: 'The kernel\'s memory pressure level (kern.memorystatus_vm_pressure_level): 1 normal, 2 warning, 4 critical (3 is not used). The level apps are notified of (DISPATCH_SOURCE_TYPE_MEMORYPRESSURE) and the green, yellow and red of Activity Monitor\'s Memory Pressure graph; at critical the system may terminate processes to free memory. See docs/memory-pressure.md.',
+  },
+  memoryPressureFree: {
+    name: 'macos.memory.pressure.free', unit: '1', kind: 'gauge', attributes: [], source: 'memory_pressure',
+    description: 'Share of memory the kernel counts as available, from 0 to 1: kern.memorystatus_level, which `memory_pressure` prints as "System-wide memory free percentage". Pages the kernel can take back without compressing or swapping count as available, so it stays well above the free pages of vm_stat. The height of Activity Monitor\'s graph moves the other way (more pressure, less available). See docs/memory-pressure.md.',
+  },
+
+  // --- network ----------------------------------------------------------------------------------
+  networkIo: {
+    name: 'system.network.io', unit: 'By', kind: 'counter', attributes: [A.networkInterface, A.networkDirection], source: 'network',
+    description: 'Bytes received and transmitted by an interface since it was attached (64-bit counters of the interface MIB).',
+  },
+  networkPackets: {
+    name: 'system.network.packet.count', unit: '{packet}', kind: 'counter', attributes: [A.networkInterface, A.networkDirection], source: 'network',
+    description: 'Packets received and transmitted by an interface since it was attached.',
+  },
+  networkErrors: {
+    name: 'system.network.errors', unit: '{error}', kind: 'counter', attributes: [A.networkInterface, A.networkDirection], source: 'network',
+    description: 'Input and output errors of an interface since it was attached.',
+  },
+  networkDropped: {
+    name: 'system.network.packet.dropped', unit: '{packet}', kind: 'counter', attributes: [A.networkInterface, A.networkDirection], source: 'network',
+    description: 'Packets dropped without an error: receive is the input queue drops (interface MIB only; netstat does not print them), transmit the send queue drops (netstat -d\'s Drop column).',
   },
 
   // --- smc --------------------------------------------------------------------------------------

@@ -12,6 +12,9 @@ const SOURCE_TITLE: Record<SourceName, string> = {
   vm_stat: 'vm_stat (host_statistics64 through the native addon; the vm_stat command without it)',
   sysctl: 'sysctl (sysctlbyname through the native addon; the sysctl command without it)',
   smc: 'SMC (the native addon; no root needed)',
+  memory_pressure: 'memory_pressure (sysctlbyname through the native addon; sysctl and memory_pressure without it)',
+  network: 'network (the interface MIB through the native addon; netstat -ibdn without it)',
+  thermal_pressure: 'thermal_pressure (notify through the native addon; notifyutil without it)',
   agent: 'The agent itself',
 };
 

@@ -58,10 +58,12 @@ export function decodeSmcValue(type: string, bytes: Uint8Array): SmcValue {
     case 'flt ':
       if (bytes.length !== 4) return sizeMismatch(type, 4, bytes.length);
       return { kind: 'number', value: view.getFloat32(0, true) };
-    // 64-bit unsigned fixed point with 16 fraction bits, little-endian like `flt `.
+    // 64-bit two's complement fixed point with 16 fraction bits, little-endian like `flt `: a
+    // sensor below 0 °C (or a glitch) reads ff ff ... in its high bytes, which unsigned would
+    // turn into 2.8e14 °C.
     case 'ioft':
       if (bytes.length !== 8) return sizeMismatch(type, 8, bytes.length);
-      return { kind: 'number', value: Number(view.getBigUint64(0, true)) / 65536 };
+      return { kind: 'number', value: Number(view.getBigInt64(0, true)) / 65536 };
     case 'flag':
       if (bytes.length !== 1) return sizeMismatch(type, 1, bytes.length);
       return { kind: 'flag', value: bytes[0] !== 0 };

@@ -1,9 +1,12 @@
 import type { AgentConfig } from '../config.js';
 import type { Source, SourceContext, SourceModule } from './source.js';
 import { iostatModule } from './iostat.js';
+import { memoryPressureModule } from './memory-pressure.js';
+import { networkModule } from './network.js';
 import { powermetricsModule } from './powermetrics.js';
 import { smcModule } from './smc.js';
 import { sysctlModule } from './sysctl.js';
+import { thermalPressureModule } from './thermal-pressure.js';
 import { vmStatModule } from './vm_stat.js';
 
 /** Every source, in the order `--once` shows them. Adding a source adds one line here. */
@@ -13,6 +16,9 @@ export const SOURCE_MODULES: readonly SourceModule[] = [
   vmStatModule,
   sysctlModule,
   smcModule,
+  memoryPressureModule,
+  networkModule,
+  thermalPressureModule,
 ];
 
 export function enabledModules(config: AgentConfig): SourceModule[] {

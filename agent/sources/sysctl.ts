@@ -16,7 +16,9 @@ import { SourceError, type Source, type SourceContext, type SourceModule } from 
 import { RejectedInput } from './rejected-input.js';
 
 export const SYSCTL_COMMAND = 'sysctl';
-export const SYSCTL_ARGS: readonly string[] = ['hw.memsize', 'vm.swapusage', 'hw.model', 'machdep.cpu.brand_string'];
+// kern.memorystatus_vm_pressure_level rides along for the memory_pressure source's replay: a
+// bundle's sysctl.txt holds it.
+export const SYSCTL_ARGS: readonly string[] = ['hw.memsize', 'vm.swapusage', 'hw.model', 'machdep.cpu.brand_string', 'kern.memorystatus_vm_pressure_level'];
 const REPLAY_FILE = 'sysctl.txt';
 const TIMEOUT_MS = 5000;
 /** Linux's procps sysctl reads /proc/sys and says so when a macOS name is not there. */

@@ -17,6 +17,9 @@ export const BUNDLE_CAPTURES = {
   'vm_stat.txt': 'm1pro-ansible-fixture.txt',
   'iostat.txt': 'applesilicon-iostat-w1-c5-2disks-innopolis-lab8-whitespace-suspect.txt',
   'smc.txt': 'intel-MacBookPro16_1-smcread-dump-virtualsmc.txt',
+  'memory_pressure.txt': 'm1pro-mbp18_1-16gb-macos15.7.5-agenttranscript.txt',
+  'netstat.txt': 'applesilicon-mbp-macos26-netstat-ib-head-FRAGMENT-vorssaint398.txt',
+  'notifyutil.txt': 'applesilicon-macbook-macos26-notifyutil-thermalpressurelevel-stanislasblog.txt',
 };
 /** `sysctl NAME...` prints only the names asked for: these lines are taken from real captures of one M1 MacBook Air. */
 const SYSCTL_CAPTURES = ['m1-mba10_1-8gb-sysctl-hw-asitopgo.txt', 'm1-mba10_1-8gb-sysctl-vm-asitopgo.txt'];
@@ -40,6 +43,9 @@ export async function makeBenchBundle() {
     iostat: iostatScript(join(dir, 'iostat.txt')),
     vm_stat: catScript(join(dir, 'vm_stat.txt')),
     sysctl: catScript(join(dir, 'sysctl.txt')),
+    memory_pressure: catScript(join(dir, 'memory_pressure.txt')),
+    netstat: catScript(join(dir, 'netstat.txt')),
+    notifyutil: catScript(join(dir, 'notifyutil.txt')),
   });
   return {
     dir,

@@ -1,8 +1,9 @@
 // The agent installed as on a Mac, for the daemon benchmark: a copy of the compiled agent whose
 // build/Release/smc.node is the real glue (native/smc_iokit.cc, native/host_mach.cc, binding.cc)
-// compiled against the tests' simulated AppleSMC, Mach host and sysctlbyname, answering from real
-// captures (the bundle's SMC dump, the counters of its vm_stat capture and its sysctl values). The
-// daemon then reads the SMC, the memory counters and installed memory and swap through the addon,
+// compiled against the tests' simulated AppleSMC, Mach host, sysctlbyname, interface MIB and
+// notifyd, answering from real captures (the bundle's SMC dump, the counters of its vm_stat
+// capture, its sysctl values, its netstat and notifyutil output). The daemon then reads the SMC,
+// the memory counters, installed memory and swap, memory pressure and the interfaces through the addon,
 // as it does on a Mac, and starts no process per cycle. What a simulation cannot show is the
 // kernel calls' own cost (an IOKit, Mach or sysctl call each).
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -12,7 +13,13 @@ import { pathToFileURL } from 'node:url';
 import { buildTestAddon, writeSimulationTable } from '../../test/native/simulated-smc.ts';
 import { hostStatisticsOf, writeHostTable } from '../../test/native/simulated-host.ts';
 import { hostSysctlsOf, writeSysctlTable } from '../../test/native/simulated-sysctl.ts';
+import { writeIfmibTable } from '../../test/native/simulated-ifmib.ts';
+import { writeNotifyTable } from '../../test/native/simulated-notify.ts';
+import { requireFixture } from './fixtures.js';
 import { DIST, REPO } from './paths.js';
+
+/** The bench bundle's sysctl capture has no memorystatus sysctls: these come from a Mac16,1's `sysctl`. */
+const MEMORYSTATUS_CAPTURE = 'applesilicon-mac16_1-24gb-macos26.5-sysctl-memorystatus-sampleA-indexid69173928752.txt';
 
 /**
  * @param {{ dir: string }} bundle the benchmark bundle (smc.txt and vm_stat.txt in it)
@@ -34,11 +41,22 @@ export async function makeMacInstall(bundle) {
   const { parseSwapUsage, parseSysctl } = await import(pathToFileURL(join(DIST, 'parsers', 'sysctl.js')).href);
   const smcTable = writeSimulationTable(root, parseSmcDump(readFileSync(join(bundle.dir, 'smc.txt'), 'utf8')).entries);
   const hostTable = writeHostTable(root, hostStatisticsOf(parseVmStat(readFileSync(join(bundle.dir, 'vm_stat.txt'), 'utf8'))));
-  const sysctlTable = writeSysctlTable(root, hostSysctlsOf(parseSysctl(readFileSync(join(bundle.dir, 'sysctl.txt'), 'utf8')), parseSwapUsage));
+  const memorystatus = parseSysctl(readFileSync(requireFixture(MEMORYSTATUS_CAPTURE), 'utf8'));
+  const sysctlTable = writeSysctlTable(root, {
+    ...hostSysctlsOf(parseSysctl(readFileSync(join(bundle.dir, 'sysctl.txt'), 'utf8')), parseSwapUsage),
+    memorystatus: { vmPressureLevel: Number(memorystatus.get('kern.memorystatus_vm_pressure_level')), level: Number(memorystatus.get('kern.memorystatus_level')) },
+  });
+  const { parseNetstat } = await import(pathToFileURL(join(DIST, 'parsers', 'netstat.js')).href);
+  const { parseNotifyutilThermalPressure } = await import(pathToFileURL(join(DIST, 'parsers', 'thermal-pressure.js')).href);
+  const ifmibTable = writeIfmibTable(root, parseNetstat(readFileSync(join(bundle.dir, 'netstat.txt'), 'utf8')).interfaces);
+  const notifyTable = writeNotifyTable(root, parseNotifyutilThermalPressure(readFileSync(join(bundle.dir, 'notifyutil.txt'), 'utf8')).level);
   return {
     cli: join(root, 'dist', 'macos-agent.js'),
     compiledCli: join(root, 'dist', 'agent', 'cli.js'),
-    env: { SIMULATED_SMC_TABLE: smcTable, SIMULATED_HOST_VM: hostTable, SIMULATED_SYSCTL: sysctlTable },
+    env: {
+      SIMULATED_SMC_TABLE: smcTable, SIMULATED_HOST_VM: hostTable, SIMULATED_SYSCTL: sysctlTable,
+      SIMULATED_IFMIB: ifmibTable, SIMULATED_NOTIFY: notifyTable,
+    },
     cleanup: () => {
       rmSync(root, { recursive: true, force: true });
       rmSync(join(addon, '..'), { recursive: true, force: true });

@@ -48,14 +48,21 @@ function nodeHeaders(): string {
 
 export type AddonVariant = 'simulated-iokit' | 'unsupported';
 
+/** native/binding_kernel.cc and its readers: memory pressure, the interface MIB, notify. */
+const KERNEL_SOURCES = {
+  simulated: ['native/binding_kernel.cc', 'native/memory_pressure_darwin.cc', 'native/ifmib_darwin.cc', 'test/native/simulated_ifmib.cc',
+    'native/notify_darwin.cc', 'test/native/simulated_notify.cc'],
+  unsupported: ['native/binding_kernel.cc', 'native/kernel_unsupported.cc'],
+};
+
 /** Compiles one variant into a fresh folder and returns the path of the .node file. */
 export async function buildTestAddon(variant: AddonVariant): Promise<string> {
   const addonApi = dirname(createRequire(import.meta.url).resolve('node-addon-api/package.json'));
   const out = join(mkdtempSync(join(tmpdir(), 'macos-agent-smc-addon-')), `smc-${variant}.node`);
   const sources = variant === 'simulated-iokit'
     ? ['native/binding.cc', 'native/smc_iokit.cc', 'test/native/simulated_smc.cc', 'native/host_mach.cc', 'test/native/simulated_host.cc',
-      'native/sysctl_darwin.cc', 'test/native/simulated_sysctl.cc']
-    : ['native/binding.cc', 'native/smc_unsupported.cc', 'native/host_unsupported.cc', 'native/sysctl_unsupported.cc'];
+      'native/sysctl_darwin.cc', 'test/native/simulated_sysctl.cc', ...KERNEL_SOURCES.simulated]
+    : ['native/binding.cc', 'native/smc_unsupported.cc', 'native/host_unsupported.cc', 'native/sysctl_unsupported.cc', ...KERNEL_SOURCES.unsupported];
   await promisify(execFile)(process.env['CXX'] ?? 'c++', [
     '-shared', '-fPIC', '-O1', '-std=c++17', '-fno-exceptions', '-Wall', '-Wextra', '-Werror',
     '-DNAPI_VERSION=8', '-DNODE_ADDON_API_DISABLE_CPP_EXCEPTIONS',

@@ -10,6 +10,8 @@ import type { SwapUsage } from '../../agent/parsers/sysctl.js';
 export interface SimulatedSysctls {
   readonly memsize?: number;
   readonly swap?: { readonly total: number; readonly avail: number; readonly used: number; readonly pagesize: number; readonly encrypted: boolean };
+  /** kern.memorystatus_vm_pressure_level and kern.memorystatus_level (native/memory_pressure_darwin.cc). */
+  readonly memorystatus?: { readonly vmPressureLevel: number; readonly level: number };
 }
 
 /**
@@ -43,6 +45,8 @@ export function writeSysctlTable(dir: string, sysctls: SimulatedSysctls, faults:
   if (sysctls.memsize !== undefined) lines.push(`hw.memsize ${sysctls.memsize}`);
   const s = sysctls.swap;
   if (s !== undefined) lines.push(`vm.swapusage ${s.total} ${s.avail} ${s.used} ${s.pagesize} ${s.encrypted ? 1 : 0}`);
+  const m = sysctls.memorystatus;
+  if (m !== undefined) lines.push(`kern.memorystatus_vm_pressure_level ${m.vmPressureLevel}`, `kern.memorystatus_level ${m.level}`);
   for (const [name, errno] of Object.entries(faults.fail ?? {})) lines.push(`fail ${name} ${errno}`);
   for (const [name, bytes] of Object.entries(faults.size ?? {})) lines.push(`size ${name} ${bytes}`);
   const path = join(dir, 'host-sysctl.txt');

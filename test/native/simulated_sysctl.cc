@@ -1,12 +1,14 @@
-// A simulated sysctlbyname for the tests: answers hw.memsize and vm.swapusage, the sysctls
-// native/sysctl_darwin.cc reads, from a table (written by the test from a real `sysctl` capture)
-// instead of the kernel, with the kernel's conventions: -1 and errno on failure, ENOENT for a
+// A simulated sysctlbyname for the tests: answers hw.memsize and vm.swapusage (read by
+// native/sysctl_darwin.cc) and the memorystatus sysctls (native/memory_pressure_darwin.cc) from a
+// table (written by the test from a real `sysctl` capture) instead of the kernel, with the kernel's conventions: -1 and errno on failure, ENOENT for a
 // name it does not know, ENOMEM for a buffer too small for the value.
 //
 // Environment (read at every call, so a test can change the values between collections):
 //   SIMULATED_SYSCTL   the table, one directive per line:
 //     hw.memsize BYTES                                    an unsigned 64-bit value
 //     vm.swapusage TOTAL AVAIL USED PAGESIZE ENCRYPTED    struct xsw_usage, field by field
+//     kern.memorystatus_vm_pressure_level N               an int
+//     kern.memorystatus_level N                           an int
 //     fail NAME ERRNO                                     sysctlbyname(NAME) fails with ERRNO
 //     size NAME BYTES                                     NAME answers BYTES bytes (at most its value's)
 #include <sys/sysctl.h>
@@ -23,6 +25,10 @@ struct Table {
   uint64_t memsize = 0;
   bool has_swap = false;
   xsw_usage swap{};
+  bool has_pressure_level = false;
+  int pressure_level = 0;
+  bool has_memorystatus_level = false;
+  int memorystatus_level = 0;
   int fail = 0;
   long size = -1;
 };
@@ -48,6 +54,12 @@ bool ReadTable(const char* name, Table* t) {
     } else if (std::sscanf(line, "vm.swapusage %llu %llu %llu %llu %llu", &a, &b, &c, &d, &e) == 5) {
       t->has_swap = true;
       t->swap = {a, b, c, static_cast<uint32_t>(d), static_cast<boolean_t>(e)};
+    } else if (std::sscanf(line, "kern.memorystatus_vm_pressure_level %llu", &a) == 1) {
+      t->has_pressure_level = true;
+      t->pressure_level = static_cast<int>(a);
+    } else if (std::sscanf(line, "kern.memorystatus_level %llu", &a) == 1) {
+      t->has_memorystatus_level = true;
+      t->memorystatus_level = static_cast<int>(a);
     } else if (std::sscanf(line, "%63s", word) == 1) {
       std::fprintf(stderr, "simulated sysctl: cannot read the table line %s", line);
     }
@@ -76,6 +88,12 @@ extern "C" int sysctlbyname(const char* name, void* oldp, size_t* oldlenp, void*
   } else if (std::strcmp(name, "vm.swapusage") == 0 && t.has_swap) {
     value = &t.swap;
     size = sizeof t.swap;
+  } else if (std::strcmp(name, "kern.memorystatus_vm_pressure_level") == 0 && t.has_pressure_level) {
+    value = &t.pressure_level;
+    size = sizeof t.pressure_level;
+  } else if (std::strcmp(name, "kern.memorystatus_level") == 0 && t.has_memorystatus_level) {
+    value = &t.memorystatus_level;
+    size = sizeof t.memorystatus_level;
   } else {
     return Fail(ENOENT);
   }
