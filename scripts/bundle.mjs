@@ -42,7 +42,14 @@ const options = {
   logLevel: 'warning',
   // The CommonJS dependencies (pino, yaml) call require() for Node's own modules; an ES module has none.
   plugins: [openTelemetryAsCommonJs],
-  banner: { js: "import { createRequire as __macosAgentRequire } from 'node:module'; const require = __macosAgentRequire(import.meta.url);" },
+  // The version check runs before any dependency's top-level code, which may need Node 22 (execa
+  // calls Set.prototype.union) and would otherwise fail with a TypeError that names no cause.
+  banner: {
+    js: [
+      "import { createRequire as __macosAgentRequire } from 'node:module'; const require = __macosAgentRequire(import.meta.url);",
+      "{ const [major, minor] = process.versions.node.split('.').map(Number); if (major < 22 || (major === 22 && minor < 15)) { process.stderr.write(`macos-agent needs Node.js 22.15 or later; this is ${process.version} (${process.execPath}) — install Node.js 24 LTS, or run it through npx in the project, which brings its own\\n`); process.exit(1); } }",
+    ].join('\n'),
+  },
 };
 
 await build({ ...options, entryPoints: [join(root, 'dist', 'agent', 'cli.js')], outfile: join(root, 'dist', 'macos-agent.js') });

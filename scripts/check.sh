@@ -68,8 +68,8 @@ done
 step 'promtool: check rules and test rules (test/promtool/) on collector-config --alerts'
 node dist/macos-agent.js collector-config --alerts >"$WORK/macos-agent-alerts.yaml"
 promtool check rules "$WORK/macos-agent-alerts.yaml"
-cp test/promtool/*.yaml "$WORK/"
-for tests in test/promtool/*.yaml; do
+cp test/promtool/*.test.yaml "$WORK/"
+for tests in test/promtool/*.test.yaml; do
   promtool test rules "$WORK/${tests##*/}"
 done
 

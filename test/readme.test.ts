@@ -14,10 +14,11 @@ const tryIt = readme.slice(readme.indexOf('## Try it'), readme.indexOf('\n## ', 
 const agentCommands = [...tryIt.matchAll(/^npx .*$/gm)].map((m) => m[0]);
 
 describe('the README\'s "Try it" commands', () => {
-  it('are the two replays of the shipped capture bundles', () => {
+  it('are the replays of the shipped capture bundles', () => {
     expect(agentCommands).toEqual([
       'npx --silent macos-agent --once --replay test/fixtures/bundles/m1-macbookair',
       'npx --silent macos-agent --once --replay test/fixtures/bundles/intel-macbookpro16_1',
+      'npx --silent macos-agent --once --replay test/fixtures/bundles/pressure-network --set sources.powermetrics.enabled=false',
     ]);
   });
 
