@@ -42,6 +42,9 @@ export interface AgentConfig {
       min_celsius: number;
       max_celsius: number;
     };
+    disk: { enabled: boolean; interval: number };
+    gpu: { enabled: boolean; interval: number };
+    battery: { enabled: boolean; interval: number };
   };
   exporter: {
     endpoint: string;
@@ -124,6 +127,13 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'sources.smc.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
   { key: 'sources.smc.min_celsius', type: { kind: 'number', min: -50, max: 100 }, default: '15' },
   { key: 'sources.smc.max_celsius', type: { kind: 'number', min: 50, max: 200 }, default: '130' },
+  { key: 'sources.disk.enabled', type: { kind: 'boolean' }, default: 'true' },
+  { key: 'sources.disk.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
+  { key: 'sources.gpu.enabled', type: { kind: 'boolean' }, default: 'true' },
+  { key: 'sources.gpu.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
+  { key: 'sources.battery.enabled', type: { kind: 'boolean' }, default: 'true' },
+  // Charge and health move slowly: a reading a minute is enough.
+  { key: 'sources.battery.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${Math.max(Number(c['interval']), 60 * SECOND)}ms` },
   { key: 'exporter.endpoint', type: { kind: 'url', schemes: ['http:', 'https:'] }, default: 'http://localhost:4317', env: ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'] },
   { key: 'exporter.timeout', type: { kind: 'duration', minMs: 100, maxMs: 5 * 60 * SECOND }, default: '10s', env: ['OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_METRIC_EXPORT_TIMEOUT'] },
   { key: 'exporter.compression', type: { kind: 'enum', values: ['auto', 'gzip', 'none'] }, default: 'auto', env: ['OTEL_EXPORTER_OTLP_COMPRESSION', 'OTEL_EXPORTER_OTLP_METRICS_COMPRESSION'] },

@@ -12,6 +12,9 @@ const SOURCE_TITLE: Record<SourceName, string> = {
   vm_stat: 'vm_stat (host_statistics64 through the native addon; the vm_stat command without it)',
   sysctl: 'sysctl (sysctlbyname through the native addon; the sysctl command without it)',
   smc: 'SMC (the native addon; no root needed)',
+  disk: 'disk (IOBlockStorageDriver statistics of the I/O Registry through the native addon; `ioreg` without it). It owns `system.disk.*`; iostat reports its read+write totals as `macos.iostat.disk.*`',
+  gpu: 'gpu (IOAccelerator PerformanceStatistics of the I/O Registry through the native addon; `ioreg` without it; no root needed). powermetrics, as root, adds `macos.gpu.frequency` and `macos.gpu.active_residency`; `hw.gpu.utilization` comes only from here',
+  battery: 'battery (AppleSmartBattery of the I/O Registry through the native addon; `ioreg` without it, `pmset -g batt` without that; laptops only)',
   agent: 'The agent itself',
 };
 

@@ -5,6 +5,9 @@ import { powermetricsModule } from './powermetrics.js';
 import { smcModule } from './smc.js';
 import { sysctlModule } from './sysctl.js';
 import { vmStatModule } from './vm_stat.js';
+import { batteryModule } from './battery.js';
+import { diskModule } from './disk.js';
+import { gpuModule } from './gpu.js';
 
 /** Every source, in the order `--once` shows them. Adding a source adds one line here. */
 export const SOURCE_MODULES: readonly SourceModule[] = [
@@ -13,6 +16,9 @@ export const SOURCE_MODULES: readonly SourceModule[] = [
   vmStatModule,
   sysctlModule,
   smcModule,
+  diskModule,
+  gpuModule,
+  batteryModule,
 ];
 
 export function enabledModules(config: AgentConfig): SourceModule[] {
