@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildAlertRules } from '../agent/collector/alerts.js';
+import { buildDashboard, type DashboardPanel } from '../agent/collector/dashboard.js';
 import { loadConfig } from '../agent/config.js';
 import { acceleratorSampleOf } from '../agent/parsers/ioreg-accelerator.js';
 import { batterySampleOf, findBattery } from '../agent/parsers/ioreg-battery.js';
@@ -14,6 +16,7 @@ import { parseIoreg } from '../agent/parsers/ioreg.js';
 import { parsePmsetBatt } from '../agent/parsers/pmset-batt.js';
 import { createBatterySource } from '../agent/sources/battery.js';
 import { SourceError } from '../agent/sources/source.js';
+import { USER_MODE_ARGS } from '../agent/service/launchd-plist.js';
 import { makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
 import { REPO, runCli } from './helpers/cli.js';
 
@@ -220,5 +223,30 @@ describe('macos-agent with the I/O Registry sources', () => {
     ]);
     const warnings = r.stderr.split('\n').filter((l) => l.includes('not found on PATH'));
     expect(warnings).toHaveLength(3);
+  });
+
+  it('in the user (LaunchAgent) mode, without powermetrics, GPU utilisation still comes from the registry', async () => {
+    const r = await runCli(['--once', '--json', '--replay', BUNDLE, ...USER_MODE_ARGS]);
+    const report = JSON.parse(r.stdout) as OnceJson;
+    expect(report.sources.find((s) => s.name === 'powermetrics')).toBeUndefined();
+    expect(values(report)).toMatchObject({ 'hw.gpu.utilization{gpu0,Apple M1}': 0, 'hw.gpu.memory.usage{gpu0,Apple M1}': 6373376 });
+    expect(report.metrics.map((m) => m.name)).not.toContain('macos.gpu.active_residency');
+  });
+});
+
+describe('the fleet dashboard and alerts', () => {
+  it('the Disk row splits reads from writes; the Battery row shows health, charge and cycles', () => {
+    const panels = (buildDashboard()['panels'] as DashboardPanel[]);
+    const exprs = (title: string): string[] => panels.find((p) => p.title === title)!.targets!.map((t) => t.expr);
+    expect(exprs('Disk throughput')).toEqual(['rate(system_disk_io_bytes_total{host_name=~"$host"}[$__rate_interval])']);
+    expect(panels.find((p) => p.title === 'Disk throughput')!.targets![0]!.legendFormat).toBe('{{host_name}} {{system_device}} {{disk_io_direction}}');
+    expect(exprs('Disk latency')).toEqual(['rate(system_disk_operation_time_seconds_total{host_name=~"$host"}[$__rate_interval]) / rate(system_disk_operations_total{host_name=~"$host"}[$__rate_interval])']);
+    expect(exprs('Battery health')).toEqual(['macos_battery_health_ratio{host_name=~"$host"}']);
+    expect(exprs('Battery charge')).toEqual(['hw_battery_charge_ratio{host_name=~"$host"}']);
+  });
+
+  it('MacBatteryHealthLow fires after an hour below 80 % of design capacity (test/promtool/battery-health.test.yaml runs it)', () => {
+    const rule = buildAlertRules().groups.flatMap((g) => g.rules).find((r) => r.alert === 'MacBatteryHealthLow');
+    expect(rule).toMatchObject({ expr: 'max by (host_name) (macos_battery_health_ratio) < 0.8', for: '60m', labels: { severity: 'warning' } });
   });
 });
