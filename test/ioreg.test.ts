@@ -93,6 +93,18 @@ describe('parseIoreg on hand-made edge cases', () => {
     expect(tree.malformed.map((m) => m.line)).toEqual([3, 4, 5, 6]);
   });
 
+  it('a string cut short does not swallow the properties after it (handmade)', () => {
+    const tree = parseIoreg('+-o X  <class X>\n  {\n    "a" = "first line\n\n    "b" = 2\n  }\n+-o Y  <class Y>\n');
+    expect(tree.roots.map((r) => r.className)).toEqual(['X', 'Y']);
+    expect(tree.roots[0]!.properties).toEqual({ b: 2 });
+    expect(tree.malformed).toEqual([{ line: 3, reason: 'property "a": an unterminated string' }]);
+  });
+
+  it('keeps the blank lines of a string that spans lines (handmade)', () => {
+    const tree = parseIoreg('+-o X  <class X>\n  {\n    "a" = "one\n\ntwo"\n    "b" = 2\n  }\n');
+    expect(tree.roots[0]!.properties).toEqual({ a: 'one\n\ntwo', b: 2 });
+  });
+
   it('rejects nesting deeper than any registry property instead of recursing without bound', () => {
     const deep = `${'{"a"='.repeat(10_000)}1${'}'.repeat(10_000)}`;
     const tree = parseIoreg(`+-o X  <class X>\n  {\n    "a" = ${deep}\n  }\n`);

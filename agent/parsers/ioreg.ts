@@ -88,8 +88,7 @@ export function parseIoreg(text: string): IoregTree {
   const open: MutableEntry[] = [];
   let current: MutableEntry | undefined;
   let inProperties = false;
-  /** A string value that goes on past its line (ioreg prints a newline in a string as it is). */
-  let pending: { key: string; into: Record<string, IoregValue>; lines: string[] } | undefined;
+  let pending: PendingString | undefined;
   let lineNumber = 0;
   let start = 0;
   while (start <= text.length) {
@@ -98,6 +97,22 @@ export function parseIoreg(text: string): IoregTree {
     lineNumber++;
     const line = text.charCodeAt(end - 1) === 0x0d ? text.slice(start, end - 1) : text.slice(start, end);
     start = end + 1;
+    if (pending !== undefined) {
+      if (!endsPendingString(pending, line)) {
+        // The string's own lines, blank ones included, exactly as printed.
+        pending.lines.push(line);
+        if (line.endsWith('"')) {
+          pending.into[pending.key] = pending.lines.join('\n').slice(0, -1);
+          pending = undefined;
+        } else if (pending.lines.length > MAX_STRING_LINES) {
+          malformed.push({ line: lineNumber, reason: `property "${pending.key}": a string of more than ${MAX_STRING_LINES} lines` });
+          pending = undefined;
+        }
+        continue;
+      }
+      malformed.push({ line: pending.startLine, reason: `property "${pending.key}": an unterminated string` });
+      pending = undefined;
+    }
     const at = contentStart(line);
     if (at === line.length) continue;
     if (line.startsWith(ENTRY_MARK, at)) {
@@ -116,16 +131,7 @@ export function parseIoreg(text: string): IoregTree {
       continue;
     }
     const c = line[at];
-    if (pending !== undefined) {
-      pending.lines.push(line);
-      if (line.endsWith('"')) {
-        pending.into[pending.key] = pending.lines.join('\n').slice(0, -1);
-        pending = undefined;
-      } else if (pending.lines.length > MAX_STRING_LINES) {
-        malformed.push({ line: lineNumber, reason: `property "${pending.key}": a string of more than ${MAX_STRING_LINES} lines` });
-        pending = undefined;
-      }
-    } else if (c === '{' && at === line.length - 1 && current !== undefined && !inProperties) {
+    if (c === '{' && at === line.length - 1 && current !== undefined && !inProperties) {
       inProperties = true;
     } else if (c === '}' && at === line.length - 1 && inProperties) {
       inProperties = false;
@@ -133,12 +139,32 @@ export function parseIoreg(text: string): IoregTree {
       const into = current.properties as Record<string, IoregValue>;
       const read = readProperty(line, at, into);
       if (typeof read === 'string') malformed.push({ line: lineNumber, reason: read });
-      else if (read !== undefined) pending = { key: read.key, into, lines: [read.firstLine] };
+      else if (read !== undefined) pending = { key: read.key, into, lines: [read.firstLine], prefix: line.slice(0, at), startLine: lineNumber };
     } else if (current !== undefined) {
       malformed.push({ line: lineNumber, reason: inProperties ? 'not a "key" = value line' : 'text outside any property block' });
     }
   }
   return { roots, malformed };
+}
+
+/** A string value that goes on past its line: ioreg prints a newline in a string as it is. */
+interface PendingString {
+  readonly key: string;
+  readonly into: Record<string, IoregValue>;
+  readonly lines: string[];
+  /** The tree drawing before the key on the string's first line. */
+  readonly prefix: string;
+  readonly startLine: number;
+}
+
+/**
+ * The string's own lines are printed raw, so a line with the block's tree drawing followed by a
+ * key, or by the block's closing brace, is not the string's: the string was cut short.
+ */
+function endsPendingString(pending: PendingString, line: string): boolean {
+  const { prefix } = pending;
+  if (line.startsWith(prefix) && line[prefix.length] === '"' && line.includes('" = ', prefix.length)) return true;
+  return line.trimEnd() === `${prefix.slice(0, -2)}}`;
 }
 
 /**
