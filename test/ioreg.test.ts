@@ -98,6 +98,7 @@ describe('parseIoreg on hand-made edge cases', () => {
     expect(tree.roots.map((r) => r.className)).toEqual(['X', 'Y']);
     expect(tree.roots[0]!.properties).toEqual({ b: 2 });
     expect(tree.malformed).toEqual([{ line: 3, reason: 'property "a": an unterminated string' }]);
+    expect(parseIoreg('+-o X  <class X>\n  {\n    "a" = "cut').malformed).toEqual([{ line: 3, reason: 'property "a": an unterminated string' }]);
   });
 
   it('keeps the blank lines of a string that spans lines (handmade)', () => {

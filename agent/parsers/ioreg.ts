@@ -144,6 +144,7 @@ export function parseIoreg(text: string): IoregTree {
       malformed.push({ line: lineNumber, reason: inProperties ? 'not a "key" = value line' : 'text outside any property block' });
     }
   }
+  if (pending !== undefined) malformed.push({ line: pending.startLine, reason: `property "${pending.key}": an unterminated string` });
   return { roots, malformed };
 }
 
