@@ -86,8 +86,11 @@ function rules(): AlertRule[] {
       },
     },
     {
+      // A source with nothing to read on this Mac (error.type missing: a desktop's battery) is
+      // absent, not failing: the log says why once, and no alert repeats it.
       alert: 'MacAgentSourceDown',
-      expr: `max by (${host}, ${source}) (max_over_time(${metric('sourceUp')}[15m])) == 0`,
+      expr: `max by (${host}, ${source}) (max_over_time(${metric('sourceUp')}[15m])) == 0`
+        + ` unless on (${host}, ${source}) max by (${host}, ${source}) (increase(${metric('collectionErrors')}{${errorType}="missing"}[15m])) > 0`,
       for: '5m',
       labels: { severity: 'warning' },
       annotations: {
@@ -97,7 +100,7 @@ function rules(): AlertRule[] {
     },
     {
       alert: 'MacAgentCollectionErrors',
-      expr: `sum by (${host}, ${source}, ${errorType}) (increase(${metric('collectionErrors')}[15m])) > 5`,
+      expr: `sum by (${host}, ${source}, ${errorType}) (increase(${metric('collectionErrors')}{${errorType}!="missing"}[15m])) > 5`,
       for: '15m',
       labels: { severity: 'warning' },
       annotations: {
