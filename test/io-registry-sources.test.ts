@@ -120,6 +120,15 @@ describe('decoding the registry entries of the M1 MacBook Air', () => {
     expect(batterySampleOf(findBattery(parseIoreg(text).roots)!)).toMatchObject({ currentA: -1, state: 'discharging', timeLeftSeconds: 317 * 60 });
   });
 
+  it('an Intel laptop before macOS 11 (real `ioreg -l | egrep` lines in a hand-made entry): MaxCapacity is mAh; what is missing is said', () => {
+    const lines = readFileSync(join(REPO, 'test', 'fixtures', 'ioreg', 'intel-osx10.9-era-ioreg-l-egrep-capacity-macmonpl.txt'), 'utf8');
+    const sample = batterySampleOf(findBattery(parseIoreg(`+-o AppleSmartBattery  <class AppleSmartBattery>\n    | | {\n${lines}    | | }\n`).roots)!);
+    expect(sample).toEqual({
+      charge: 1, currentCapacityMah: 3555, fullChargeCapacityMah: 3555, designCapacityMah: 5770, cycleCount: 340,
+      rejected: ['AppleSmartBattery has no "Voltage"', 'AppleSmartBattery has no "Amperage"', 'AppleSmartBattery has no "Temperature"'],
+    });
+  });
+
   it('`pmset -g batt` (the same model, discharging): charge, state and time left', () => {
     expect(parsePmsetBatt(readFileSync(bundleFile('pmset-batt.txt'), 'utf8'))).toEqual({
       drawingFrom: 'Battery Power',
