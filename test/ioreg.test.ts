@@ -67,10 +67,10 @@ describe('parseIoreg on a full `ioreg -l` (MacBookAir10,1, macOS 11.0.1)', () =>
     expect(tx.split('\n')[1]).toBe('Data Creation: 2020-09-11 18:30:15');
   });
 
-  it('parses the 3.8 MB in one pass (well under a second here)', () => {
+  it('parses the 3.8 MB in one pass (about 0.3 s here; a quadratic parser would take minutes)', () => {
     const started = performance.now();
     parseIoreg(FULL);
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
 
@@ -117,7 +117,8 @@ describe('parseIoreg on hand-made edge cases', () => {
     const started = performance.now();
     const tree = parseIoreg(`+-o X  <class X>\n  {\n    "a" = ("${'"x'.repeat(1_000_000)}\n  }\n`);
     expect(tree.malformed).toHaveLength(1);
-    expect(performance.now() - started).toBeLessThan(1000);
+    // About 30 ms here; rescanning the line for each quote would take minutes.
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 
   it('refuses a text larger than any ioreg output', () => {
