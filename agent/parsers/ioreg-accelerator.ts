@@ -4,7 +4,7 @@
 // entries come from `ioreg -r -d1 -c IOAccelerator -w0` (parsers/ioreg.ts) or from the addon.
 
 import type { IoregEntry } from './ioreg.js';
-import { countOf, isDict, type Reject } from './ioreg-values.js';
+import { countOf, definedOnly, isDict, type Reject } from './ioreg-values.js';
 
 export interface GpuStatistics {
   /** gpu0, gpu1 ... in registry order. */
@@ -58,15 +58,14 @@ export function acceleratorSampleOf(roots: readonly IoregEntry[]): AcceleratorSa
       return;
     }
     const where = `${id} PerformanceStatistics`;
-    const gpu: GpuStatistics = {
+    gpus.push(definedOnly<GpuStatistics>({
       id, name,
       deviceUtilization: utilization(stats, 'Device Utilization %', where, reject),
       rendererUtilization: utilization(stats, 'Renderer Utilization %', where, reject),
       tilerUtilization: utilization(stats, 'Tiler Utilization %', where, reject),
       memoryInUseBytes: bytes(stats, 'In use system memory', where, reject),
       memoryAllocatedBytes: bytes(stats, 'Alloc system memory', where, reject),
-    };
-    gpus.push(Object.fromEntries(Object.entries(gpu).filter(([, v]) => v !== undefined)) as unknown as GpuStatistics);
+    }));
   });
   return { gpus, rejected };
 }

@@ -8,7 +8,7 @@
 // were the mAh. Both are read: the raw ones when present.
 
 import type { IoregEntry } from './ioreg.js';
-import { booleanOf, countOf, signedOf, type Reject } from './ioreg-values.js';
+import { booleanOf, countOf, definedOnly, signedOf, type Reject } from './ioreg-values.js';
 
 /** charging: taking charge; discharging: on battery; full: on power and full; not_charging: on power, held below full. */
 export type BatteryState = 'charging' | 'discharging' | 'full' | 'not_charging';
@@ -84,7 +84,7 @@ export function batterySampleOf(battery: IoregEntry): BatterySample {
   const temperature = count('Temperature');
   const state = stateOf(props);
   const minutes = state === 'discharging' ? optional('AvgTimeToEmpty') : state === 'charging' ? optional('AvgTimeToFull') : undefined;
-  const sample: BatterySample = {
+  return definedOnly<BatterySample>({
     charge,
     currentCapacityMah: rawCurrent ?? (legacyMah ? current : undefined),
     fullChargeCapacityMah: rawMax ?? (legacyMah ? max : undefined),
@@ -96,6 +96,5 @@ export function batterySampleOf(battery: IoregEntry): BatterySample {
     state,
     timeLeftSeconds: minutes !== undefined && minutes !== UNKNOWN_MINUTES ? minutes * 60 : undefined,
     rejected,
-  };
-  return Object.fromEntries(Object.entries(sample).filter(([, v]) => v !== undefined)) as unknown as BatterySample;
+  });
 }

@@ -43,6 +43,11 @@ export function booleanOf(dict: IoregDict, key: string): boolean | undefined {
   return typeof v === 'boolean' ? v : undefined;
 }
 
+/** `o` without its undefined properties: a value that was not read is absent, never undefined. */
+export function definedOnly<T extends object>(o: { readonly [K in keyof T]: T[K] | undefined }): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
 export function describe(v: IoregValue): string {
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Uint8Array) return `<${Buffer.from(v).toString('hex')}>`;
