@@ -61,11 +61,11 @@ export class RegistryEntries {
         }
       }
     }
-    return this.parse(await runCommand({ ...this.#query.run, replayDir: this.#ctx.replayDir }));
+    return this.#parse(await runCommand({ ...this.#query.run, replayDir: this.#ctx.replayDir }));
   }
 
   /** ioreg's text as entries; lines it cannot read are reported, never guessed. */
-  parse(text: string): IoregEntry[] {
+  #parse(text: string): IoregEntry[] {
     const q = this.#query;
     try {
       const tree = parseIoreg(text);
