@@ -80,6 +80,13 @@ export const SETTINGS = [
   // macos.thermal.pressure has one source at a time: powermetrics when its thermal sampler runs.
   { key: 'sources.thermal_pressure.enabled', type: { kind: 'boolean' }, default: (c) => String(!powermetricsReportsThermalPressure(c)) },
   { key: 'sources.thermal_pressure.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
+  { key: 'sources.disk.enabled', type: { kind: 'boolean' }, default: 'true' },
+  { key: 'sources.disk.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
+  { key: 'sources.gpu.enabled', type: { kind: 'boolean' }, default: 'true' },
+  { key: 'sources.gpu.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${String(c['interval'])}ms` },
+  { key: 'sources.battery.enabled', type: { kind: 'boolean' }, default: 'true' },
+  // Charge and health move slowly: a reading a minute is enough.
+  { key: 'sources.battery.interval', type: { kind: 'duration', minMs: 100, maxMs: HOUR }, default: (c) => `${Math.max(Number(c['interval']), 60 * SECOND)}ms` },
   { key: 'exporter.endpoint', type: { kind: 'url', schemes: ['http:', 'https:'] }, default: 'http://localhost:4317', env: ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'] },
   { key: 'exporter.timeout', type: { kind: 'duration', minMs: 100, maxMs: 5 * 60 * SECOND }, default: '10s', env: ['OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_METRIC_EXPORT_TIMEOUT'] },
   // `auto`: gzip, except to a loopback endpoint (the node's own collector), where it only costs CPU on both ends.

@@ -1,5 +1,5 @@
-// The N-API face of the SMC primitives in smc.h, the host counters in host.h and the sysctls in
-// sysctl.h: an SmcConnection class whose methods return raw key info and raw bytes;
+// The N-API face of the SMC primitives in smc.h, the host counters in host.h, the sysctls in
+// sysctl.h (and readRegistry, from ioregistry_binding.cc): an SmcConnection class whose methods return raw key info and raw bytes;
 // readVmStatistics(), which returns vm_statistics64 as an object of numbers with the kernel's field
 // names (or throws HOST_UNSUPPORTED / HOST_CALL_FAILED with the raw `kernReturn`); and readSysctls(),
 // which returns { memsize, swap: { total, avail, used, pagesize, encrypted } } (or throws
@@ -16,6 +16,7 @@
 
 #include "binding_kernel.h"
 #include "host.h"
+#include "ioregistry_napi.h"
 #include "smc.h"
 #include "sysctl.h"
 
@@ -287,6 +288,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readVmStatistics", Napi::Function::New(env, ReadVmStatistics, "readVmStatistics"));
   exports.Set("readSysctls", Napi::Function::New(env, ReadSysctls, "readSysctls"));
   ExportKernelReaders(env, exports);
+  exports.Set("readRegistry", Napi::Function::New(env, ioregistry::ReadRegistry, "readRegistry"));
   return exports;
 }
 

@@ -32,7 +32,7 @@ describe('the metric catalog', () => {
   it('names metrics in lower-case dotted form with UCUM-style units', () => {
     for (const m of ALL_METRICS) {
       expect(m.name).toMatch(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/);
-      expect(m.unit).toMatch(/^(\{[a-z_]+\}|[A-Za-z0-9]+)$/);
+      expect(m.unit).toMatch(/^(\{[a-z_]+\}|[A-Za-z0-9]+(\.[A-Za-z0-9]+)*)$/);
       expect(m.description.length).toBeGreaterThan(10);
     }
   });

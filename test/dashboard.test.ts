@@ -66,7 +66,7 @@ describe('Grafana dashboard', () => {
 
   it('covers power, frequency and utilisation, thermals, memory and swap, disk, the agent itself, memory pressure and network', () => {
     const rows = dashboard.panels.filter((p) => p.type === 'row').map((p) => p.title);
-    expect(rows).toEqual(['Power', 'CPU and GPU', 'Thermals', 'Memory and swap', 'Disk', 'Agent health', 'Memory pressure', 'Network']);
+    expect(rows).toEqual(['Power', 'CPU and GPU', 'Thermals', 'Memory and swap', 'Disk', 'Battery', 'Agent health', 'Memory pressure', 'Network']);
     const queried = new Set(graphs.flatMap((p) => p.targets!.flatMap((t) => metricNamesInPromql(t.expr))));
     for (const name of ['hw_power_watts', 'hw_host_power_watts', 'macos_cpu_cluster_frequency_hertz', 'macos_cpu_cluster_utilization_ratio',
       'macos_temperature_max_celsius', 'hw_fan_speed_rpm', 'macos_thermal_pressure_ratio', 'system_memory_usage_bytes',

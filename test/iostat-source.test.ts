@@ -111,15 +111,15 @@ describe('iostat daemon mode: one long-lived streaming child', () => {
     const first = byKey(await h.source.collect());
     // The first row: disks since boot and load, but its CPU is the average since boot: left out.
     expect(first).toEqual({
-      'diskOperations{disk0}': 5348511, 'diskIo{disk0}': 109363802931,
-      'diskOperations{disk6}': 12030, 'diskIo{disk6}': 4036294083,
+      'iostatDiskOperations{disk0}': 5348511, 'iostatDiskIo{disk0}': 109363802931,
+      'iostatDiskOperations{disk6}': 12030, 'iostatDiskIo{disk6}': 4036294083,
       loadAverage1m: 2.38, loadAverage5m: 2.38, loadAverage15m: 2.61,
     });
     expect(readFileSync(join(logs, 'iostat.args'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[])).toEqual([['-I', '-C', '-U', '-n', '99', '-w', '1']]);
     await new Promise((r) => setTimeout(r, 400));
     expect(byKey(await h.source.collect())).toEqual({
-      'diskOperations{disk0}': 5348572, 'diskIo{disk0}': 109364736164,
-      'diskOperations{disk6}': 12031, 'diskIo{disk6}': 4036294083,
+      'iostatDiskOperations{disk0}': 5348572, 'iostatDiskIo{disk0}': 109364736164,
+      'iostatDiskOperations{disk6}': 12031, 'iostatDiskIo{disk6}': 4036294083,
       'cpuUtilization{user}': 0.04, 'cpuUtilization{system}': 0.03, 'cpuUtilization{idle}': 0.93,
       loadAverage1m: 2.3, loadAverage5m: 2.36, loadAverage15m: 2.6,
     });
@@ -135,7 +135,7 @@ describe('iostat daemon mode: one long-lived streaming child', () => {
     fakes = makeFakeBin({ iostat: streamingIostat(STREAM, 'exit', logs, 30) });
     const h = createSource('daemon', fakes.path);
     await h.source.start!();
-    expect(Object.keys(byKey(await h.source.collect()))).toContain('diskIo{disk0}');
+    expect(Object.keys(byKey(await h.source.collect()))).toContain('iostatDiskIo{disk0}');
     // Rows run out after ~100 ms and the fake exits 1; the source reports why until the restart.
     const error = await until(() => h.source.collect().then(() => undefined, (e: unknown) => e as SourceError), 2000);
     expect(error.kind).toBe('failed');
@@ -143,7 +143,7 @@ describe('iostat daemon mode: one long-lived streaming child', () => {
     await until(() => h.restarts.length >= 1, 3000);
     expect(h.restarts[0]).toBe('iostat');
     const afterRestart = byKey(await h.source.collect());
-    expect(afterRestart['diskOperations{disk0}']).toBeGreaterThanOrEqual(5348511);
+    expect(afterRestart['iostatDiskOperations{disk0}']).toBeGreaterThanOrEqual(5348511);
     expect(readFileSync(join(logs, 'iostat.pids'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(2);
   });
 
@@ -200,7 +200,7 @@ describe('iostat once mode: a bounded run', () => {
     const h = createSource('once', fakes.path);
     const points = byKey(await h.source.collect());
     expect(readFileSync(log, 'utf8')).toBe('-I -C -U -n 99 -c 2 -w 1\n');
-    expect(points['diskOperations{disk0}']).toBe(5348572);
+    expect(points['iostatDiskOperations{disk0}']).toBe(5348572);
     expect(points['cpuUtilization{idle}']).toBe(0.93);
   });
 

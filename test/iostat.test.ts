@@ -91,7 +91,7 @@ describe('iostat, real captures', () => {
     expect(doc.rows[0]!.columns).toEqual({ disks: ['disk0'], totals: true, cpuModes: [], load: false });
     // 43932.12 MB * 1048576 = 46066166661.12 bytes
     expect(byKey(iostatPoints(summarizeIostat(doc.rows)))).toEqual({
-      'diskOperations{disk0}': 2823491, 'diskIo{disk0}': 46066166661,
+      'iostatDiskOperations{disk0}': 2823491, 'iostatDiskIo{disk0}': 46066166661,
     });
   });
 });
@@ -109,8 +109,8 @@ describe('iostat -I totals, as iostat.c keeps them', () => {
       { operations: 5348572, bytes: 109364736164 },
     ]);
     expect(byKey(iostatPoints(summarizeIostat(rows)))).toEqual({
-      'diskOperations{disk0}': 5348572, 'diskIo{disk0}': 109364736164,
-      'diskOperations{disk6}': 12031, 'diskIo{disk6}': 4036294083,
+      'iostatDiskOperations{disk0}': 5348572, 'iostatDiskIo{disk0}': 109364736164,
+      'iostatDiskOperations{disk6}': 12031, 'iostatDiskIo{disk6}': 4036294083,
       'cpuUtilization{user}': 0.04, 'cpuUtilization{system}': 0.03, 'cpuUtilization{idle}': 0.93,
       loadAverage1m: 2.3, loadAverage5m: 2.36, loadAverage15m: 2.6,
     });
@@ -137,7 +137,7 @@ describe('iostat -I totals, as iostat.c keeps them', () => {
     const doc = parseIostat(text);
     expect(doc.malformed).toEqual([]);
     expect(byKey(iostatPoints(summarizeIostat(doc.rows)))).toMatchObject({
-      'diskOperations{disk0}': 120, 'diskOperations{disk5}': 50, 'cpuUtilization{idle}': 0.9, loadAverage1m: 2.1,
+      'iostatDiskOperations{disk0}': 120, 'iostatDiskOperations{disk5}': 50, 'cpuUtilization{idle}': 0.9, loadAverage1m: 2.1,
     });
   });
 });
@@ -153,7 +153,7 @@ describe('iostat bad input (handmade)', () => {
     expect(doc.malformed).toEqual([{ line: '   16.00   10  0.16     0', reason: 'the output ends inside this line (no newline after it): it was cut short, so its last value may be too' }]);
     // One row: disks since boot and load, but no CPU (that row is the average since boot).
     expect(Object.keys(byKey(iostatPoints(summarizeIostat(doc.rows)))).sort()).toEqual([
-      'diskIo{disk0}', 'diskIo{disk6}', 'diskOperations{disk0}', 'diskOperations{disk6}', 'loadAverage15m', 'loadAverage1m', 'loadAverage5m',
+      'iostatDiskIo{disk0}', 'iostatDiskIo{disk6}', 'iostatDiskOperations{disk0}', 'iostatDiskOperations{disk6}', 'loadAverage15m', 'loadAverage1m', 'loadAverage5m',
     ]);
   });
 

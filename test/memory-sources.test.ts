@@ -133,9 +133,8 @@ function values(report: OnceJson, prefixes: readonly string[]): Record<string, n
   return out;
 }
 
-const OURS = ['system.memory', 'system.paging', 'macos.memory', 'system.disk', 'system.cpu'];
-const ONLY_OURS = ['--set', 'sources.powermetrics.enabled=false', '--set', 'sources.smc.enabled=false',
-  '--set', 'sources.memory_pressure.enabled=false', '--set', 'sources.network.enabled=false', '--set', 'sources.thermal_pressure.enabled=false'];
+const OURS = ['system.memory', 'system.paging', 'macos.memory', 'macos.iostat.disk', 'system.cpu'];
+const ONLY_OURS = ['powermetrics', 'smc', 'memory_pressure', 'network', 'thermal_pressure', 'disk', 'gpu', 'battery'].flatMap((s) => ['--set', `sources.${s}.enabled=false`]);
 
 describe('macos-agent --once end to end', () => {
   it('with fake iostat, vm_stat and sysctl on PATH, prints the replayed captures exactly', async () => {
@@ -196,8 +195,8 @@ describe('macos-agent --once end to end', () => {
     expect(r.code).toBe(0);
     const v = values(JSON.parse(r.stdout) as OnceJson, OURS);
     expect(v).toMatchObject({
-      'system.disk.operations{system.device=disk0}': 2823491,
-      'system.disk.io{system.device=disk0}': 46066166661,
+      'macos.iostat.disk.operations{system.device=disk0}': 2823491,
+      'macos.iostat.disk.io{system.device=disk0}': 46066166661,
       'system.memory.usage{system.memory.state=free}': 101113856,
       'system.memory.usage{system.memory.state=wired}': 428101632,
       'system.memory.usage{system.memory.state=compressed}': 17383424,
@@ -225,8 +224,8 @@ describe('macos-agent --once end to end', () => {
     const r = await runCli(['--once', '--json', '--replay', bundle, ...ONLY_OURS]);
     expect(r.code).toBe(0);
     expect(values(JSON.parse(r.stdout) as OnceJson, OURS)).toMatchObject({
-      'system.disk.operations{system.device=disk0}': 5348572,
-      'system.disk.io{system.device=disk6}': 4036294083,
+      'macos.iostat.disk.operations{system.device=disk0}': 5348572,
+      'macos.iostat.disk.io{system.device=disk6}': 4036294083,
       'system.cpu.utilization{cpu.mode=idle}': 0.93,
       'system.memory.usage{system.memory.state=free}': 5590519808,
       'system.memory.limit': 17179869184,

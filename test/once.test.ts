@@ -25,6 +25,7 @@ describe('macos-agent --once --replay (the README command)', () => {
     expect(report.sources.map((s) => [s.name, s.ok])).toEqual([
       ['powermetrics', true], ['iostat', true], ['vm_stat', true], ['sysctl', true], ['smc', false],
       ['memory_pressure', false], ['network', false],
+      ['disk', true], ['gpu', true], ['battery', true],
     ]);
     expect(report.sources.find((s) => s.name === 'smc')?.error).toMatch(/replay bundle has no smc.txt/);
 
@@ -35,7 +36,7 @@ describe('macos-agent --once --replay (the README command)', () => {
     expect(valueOf(report, 'hw.power', { 'hw.id': 'package' })).toBeCloseTo(0.39046, 9);
     expect(valueOf(report, 'hw.energy', { 'hw.id': 'cpu' })).toBeCloseTo(1.797, 9);
     expect(valueOf(report, 'macos.gpu.frequency', { 'hw.id': 'gpu' })).toBe(396e6);
-    expect(valueOf(report, 'hw.gpu.utilization', { 'hw.id': 'gpu' })).toBeCloseTo(1 - 0.858171, 9);
+    expect(valueOf(report, 'macos.gpu.active_residency', { 'hw.id': 'gpu' })).toBeCloseTo(1 - 0.858171, 9);
     expect(valueOf(report, 'macos.cpu.cluster.frequency', { 'macos.cpu.cluster': 'E' })).toBe(1.2353e9);
 
     // vm_stat.txt (16384-byte pages): Pages free 6472, Pages occupied by compressor 424276, Pageins 21634062.

@@ -356,7 +356,7 @@ describe('powermetrics source, once mode and replay', () => {
 });
 
 describe('macos-agent --once with powermetrics', () => {
-  const others = ['iostat', 'vm_stat', 'sysctl', 'smc', 'memory_pressure', 'network'].flatMap((s) => ['--set', `sources.${s}.enabled=false`]);
+  const others = ['iostat', 'vm_stat', 'sysctl', 'smc', 'memory_pressure', 'network', 'disk', 'gpu', 'battery'].flatMap((s) => ['--set', `sources.${s}.enabled=false`]);
 
   interface OnceJson {
     metrics: { name: string; unit: string; points: { attributes: Record<string, string | number>; value: number }[] }[];
@@ -387,7 +387,7 @@ describe('macos-agent --once with powermetrics', () => {
     const report = JSON.parse(result.stdout) as OnceJson;
     expect(find(report, 'hw.power', { 'hw.id': 'package' })).toBeCloseTo(71.7598, 9);
     expect(find(report, 'macos.gpu.frequency', { 'hw.id': 'gpu' })).toBe(1360850000);
-    expect(find(report, 'hw.gpu.utilization', { 'hw.id': 'gpu' })).toBeCloseTo(0.9463218, 9);
+    expect(find(report, 'macos.gpu.active_residency', { 'hw.id': 'gpu' })).toBeCloseTo(0.9463218, 9);
   });
 
   it('capture saves one short sample exactly as powermetrics wrote it, and it replays', async () => {
@@ -407,7 +407,8 @@ describe('macos-agent --once with powermetrics', () => {
     });
     try {
       const result = await runCli(['--once', '--json', '--set', 'sources.iostat.enabled=false', '--set', 'sources.sysctl.enabled=false', '--set', 'sources.smc.enabled=false',
-        '--set', 'sources.memory_pressure.enabled=false', '--set', 'sources.network.enabled=false'],
+        '--set', 'sources.memory_pressure.enabled=false', '--set', 'sources.network.enabled=false',
+        '--set', 'sources.disk.enabled=false', '--set', 'sources.gpu.enabled=false', '--set', 'sources.battery.enabled=false'],
         { PATH: both.path, FAKE_POWERMETRICS_MODE: 'root' });
       const report = JSON.parse(result.stdout) as OnceJson;
       expect(result.code).toBe(0);

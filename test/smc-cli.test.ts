@@ -26,7 +26,8 @@ const pointOf = (r: Report, name: string, attrs: Record<string, string>) =>
 // Only the smc source: the other sources' replay files are not in these bundles.
 const ONLY_SMC = ['--set', 'sources.powermetrics.enabled=false', '--set', 'sources.iostat.enabled=false',
   '--set', 'sources.vm_stat.enabled=false', '--set', 'sources.sysctl.enabled=false',
-  '--set', 'sources.memory_pressure.enabled=false', '--set', 'sources.network.enabled=false', '--set', 'sources.thermal_pressure.enabled=false'];
+  '--set', 'sources.memory_pressure.enabled=false', '--set', 'sources.network.enabled=false', '--set', 'sources.thermal_pressure.enabled=false',
+  '--set', 'sources.disk.enabled=false', '--set', 'sources.gpu.enabled=false', '--set', 'sources.battery.enabled=false'];
 
 describe('macos-agent --once --replay with a real SMC dump', () => {
   it('shows hw.temperature per sensor, the fans, system power and the group summaries of a MacBookPro16,1', async () => {

@@ -45,7 +45,10 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
       opts.write(`skipped ${file}: ${(error as Error).message}\n`);
     }
   };
-  for (const m of SOURCE_MODULES) await record(m.replayFile, () => m.capture(ctx));
+  for (const m of SOURCE_MODULES) {
+    await record(m.replayFile, () => m.capture(ctx));
+    for (const also of m.alsoCaptured ?? []) await record(also.file, () => also.capture(ctx));
+  }
   for (const f of MACHINE_FILES) {
     await record(f.file, () => runCommand({ source: 'sysctl', command: f.command, args: f.args, timeoutMs: 5000, replayFile: f.file }));
   }

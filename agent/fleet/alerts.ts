@@ -20,6 +20,8 @@ export interface RulesFile {
 export const HEAVY_THERMAL_PRESSURE = 2;
 /** Apple Silicon dies throttle around 100-110 °C; 95 °C held for minutes means no headroom left. */
 export const TEMPERATURE_LIMIT_CELSIUS = 95;
+/** Apple recommends service for a battery that holds less than 80 % of its design capacity. */
+export const BATTERY_HEALTH_MIN = 0.8;
 
 function metric(key: MetricKey): string {
   return prometheusMetricName(METRICS[key]);
@@ -84,8 +86,11 @@ function rules(): AlertRule[] {
       },
     },
     {
+      // A source with nothing to read on this Mac (error.type missing: a desktop's battery) is
+      // absent, not failing: the log says why once, and no alert repeats it.
       alert: 'MacAgentSourceDown',
-      expr: `max by (${host}, ${source}) (max_over_time(${metric('sourceUp')}[15m])) == 0`,
+      expr: `max by (${host}, ${source}) (max_over_time(${metric('sourceUp')}[15m])) == 0`
+        + ` unless on (${host}, ${source}) max by (${host}, ${source}) (increase(${metric('collectionErrors')}{${errorType}="missing"}[15m])) > 0`,
       for: '5m',
       labels: { severity: 'warning' },
       annotations: {
@@ -95,12 +100,23 @@ function rules(): AlertRule[] {
     },
     {
       alert: 'MacAgentCollectionErrors',
-      expr: `sum by (${host}, ${source}, ${errorType}) (increase(${metric('collectionErrors')}[15m])) > 5`,
+      expr: `sum by (${host}, ${source}, ${errorType}) (increase(${metric('collectionErrors')}{${errorType}!="missing"}[15m])) > 5`,
       for: '15m',
       labels: { severity: 'warning' },
       annotations: {
         summary: `{{ $labels.${source} }} on {{ $labels.${host} }} keeps failing with {{ $labels.${errorType} }}`,
         description: `{{ $value }} failed collections of {{ $labels.${source} }} ({{ $labels.${errorType} }}) in 15 minutes.`,
+      },
+    },
+    {
+      // Health moves over weeks: an hour below the line is not a glitch of the gas gauge.
+      alert: 'MacBatteryHealthLow',
+      expr: `max by (${host}) (${metric('batteryHealth')}) < ${BATTERY_HEALTH_MIN}`,
+      for: '60m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: `The battery of {{ $labels.${host} }} holds less than ${BATTERY_HEALTH_MIN * 100} % of its design capacity`,
+        description: 'Full-charge capacity is {{ $value | humanizePercentage }} of design capacity: Apple recommends servicing the battery.',
       },
     },
     ...memoryAndNetworkRules(),

@@ -1,4 +1,5 @@
 import { METRICS, type MetricKey } from '../metrics/catalog.js';
+import { BATTERY_HEALTH_MIN } from './alerts.js';
 import { assertKnownMetrics } from './promql-names.js';
 import { emittedPrometheusNames, HOST_LABEL, prometheusLabelName, prometheusMetricName } from './prometheus-names.js';
 
@@ -67,6 +68,8 @@ const host = `{{${HOST_LABEL}}}`;
 const hwId = `{{${label('hw.id')}}}`;
 const cluster = `{{${label('macos.cpu.cluster')}}}`;
 const source = `{{${label('macos.agent.source')}}}`;
+const device = `{{${label('system.device')}}}`;
+const direction = `{{${label('disk.io.direction')}}}`;
 
 function rows(): RowSpec[] {
   return [
@@ -85,7 +88,7 @@ function rows(): RowSpec[] {
         { title: 'Cluster utilisation', unit: 'percentunit', max: 1, description: 'Active residency of each CPU cluster.', queries: [[onHosts('clusterUtilization'), `${host} ${cluster}`]] },
         { title: 'CPU time by mode', unit: 'percentunit', max: 1, stacked: true, description: 'Share of CPU time in user and system mode (iostat).', queries: [[onHosts('cpuUtilization', `${label('cpu.mode')}!="idle"`), `${host} {{${label('cpu.mode')}}}`]] },
         { title: 'Load average (1m)', unit: 'short', description: 'Runnable threads, averaged over a minute.', queries: [[onHosts('loadAverage1m'), host]] },
-        { title: 'GPU utilisation', unit: 'percentunit', max: 1, description: 'GPU active residency.', queries: [[onHosts('gpuUtilization'), `${host} ${hwId}`]] },
+        { title: 'GPU utilisation', unit: 'percentunit', max: 1, description: 'GPU device utilisation as Activity Monitor shows it (the gpu source; no root needed).', queries: [[onHosts('gpuUtilization'), `${host} ${hwId}`]] },
         { title: 'GPU frequency', unit: 'hertz', description: 'Average GPU frequency.', queries: [[onHosts('gpuFrequency'), `${host} ${hwId}`]] },
       ],
     },
@@ -116,8 +119,18 @@ function rows(): RowSpec[] {
     {
       title: 'Disk',
       panels: [
-        { title: 'Disk throughput', unit: 'Bps', description: 'Bytes read and written per second.', queries: [[rate('diskIo'), `${host} {{${label('system.device')}}}`]] },
-        { title: 'Disk operations', unit: 'iops', description: 'Transfers per second.', queries: [[rate('diskOperations'), `${host} {{${label('system.device')}}}`]] },
+        { title: 'Disk throughput', unit: 'Bps', description: 'Bytes read and written per second, per physical disk.', queries: [[rate('diskIo'), `${host} ${device} ${direction}`]] },
+        { title: 'Disk operations', unit: 'iops', description: 'Reads and writes per second, per physical disk.', queries: [[rate('diskOperations'), `${host} ${device} ${direction}`]] },
+        { title: 'Disk latency', unit: 's', description: 'Average time a read or a write took over the interval.', queries: [[`${rate('diskOperationTime')} / ${rate('diskOperations')}`, `${host} ${device} ${direction}`]] },
+        { title: 'Disk errors', unit: 'short', description: 'Failed reads and writes over the interval.', queries: [[`increase(${onHosts('diskErrors')}[$__rate_interval])`, `${host} ${device} ${direction}`]] },
+      ],
+    },
+    {
+      title: 'Battery',
+      panels: [
+        { title: 'Battery health', unit: 'percentunit', max: 1, description: `Full-charge capacity against design capacity; the alert fires below ${BATTERY_HEALTH_MIN}.`, queries: [[onHosts('batteryHealth'), host]] },
+        { title: 'Battery charge', unit: 'percentunit', max: 1, description: 'Remaining charge, as the menu bar shows it.', queries: [[onHosts('batteryCharge'), host]] },
+        { title: 'Battery cycles', unit: 'short', description: 'Charge cycles the battery has been through.', queries: [[onHosts('batteryCycles'), host]] },
       ],
     },
     {

@@ -15,7 +15,7 @@ export type MetricKind =
   /** A level that can go up and down (ObservableUpDownCounter, non-monotonic sum). */
   | 'updowncounter';
 
-export type SourceName = 'powermetrics' | 'iostat' | 'vm_stat' | 'sysctl' | 'smc' | 'memory_pressure' | 'network' | 'thermal_pressure' | 'agent';
+export type SourceName = 'powermetrics' | 'iostat' | 'vm_stat' | 'sysctl' | 'smc' | 'memory_pressure' | 'network' | 'thermal_pressure' | 'disk' | 'gpu' | 'battery' | 'agent';
 
 export interface MetricSpec {
   readonly name: string;
@@ -53,6 +53,10 @@ export const ATTR = {
   exportOutcome: 'macos.agent.export.outcome',
   networkInterface: 'network.interface.name',
   networkDirection: 'network.io.direction',
+  diskIoDirection: 'disk.io.direction',
+  gpuEngine: 'macos.gpu.engine',
+  batteryState: 'hw.battery.state',
+  batteryCapacityType: 'macos.battery.capacity.type',
 } as const;
 
 const A = ATTR;
@@ -79,9 +83,9 @@ export const METRICS = {
     name: 'macos.cpu.cluster.utilization', unit: '1', kind: 'gauge', attributes: [A.cpuCluster], source: 'powermetrics',
     description: 'Active residency of a CPU cluster over the last sample (1 - idle ratio), from 0 to 1.',
   },
-  gpuUtilization: {
-    name: 'hw.gpu.utilization', unit: '1', kind: 'gauge', attributes: [A.hwId], source: 'powermetrics',
-    description: 'GPU active residency over the last sample, from 0 to 1.',
+  gpuActiveResidency: {
+    name: 'macos.gpu.active_residency', unit: '1', kind: 'gauge', attributes: [A.hwId], source: 'powermetrics',
+    description: 'GPU active residency over the last powermetrics sample, from 0 to 1 (root only; hw.gpu.utilization, from the gpu source, is the utilisation Activity Monitor shows).',
   },
   gpuFrequency: {
     name: 'macos.gpu.frequency', unit: 'Hz', kind: 'gauge', attributes: [A.hwId], source: 'powermetrics',
@@ -93,13 +97,13 @@ export const METRICS = {
   },
 
   // --- iostat -----------------------------------------------------------------------------------
-  diskOperations: {
-    name: 'system.disk.operations', unit: '{operation}', kind: 'counter', attributes: [A.device], source: 'iostat',
-    description: 'Transfers (reads and writes) completed by a disk since boot.',
+  iostatDiskOperations: {
+    name: 'macos.iostat.disk.operations', unit: '{operation}', kind: 'counter', attributes: [A.device], source: 'iostat',
+    description: 'Transfers (reads and writes together) completed by a disk since boot, as iostat counts them. The disk source owns system.disk.*: per direction, from the I/O Registry.',
   },
-  diskIo: {
-    name: 'system.disk.io', unit: 'By', kind: 'counter', attributes: [A.device], source: 'iostat',
-    description: 'Bytes read and written by a disk since boot.',
+  iostatDiskIo: {
+    name: 'macos.iostat.disk.io', unit: 'By', kind: 'counter', attributes: [A.device], source: 'iostat',
+    description: 'Bytes read and written together by a disk since boot, as iostat counts them (to 0.01 MB). The disk source owns system.disk.*: per direction, exact to the byte.',
   },
   cpuUtilization: {
     name: 'system.cpu.utilization', unit: '1', kind: 'gauge', attributes: [A.cpuMode], source: 'iostat',
@@ -218,6 +222,84 @@ export const METRICS = {
   smcDroppedReadings: {
     name: 'macos.smc.readings.dropped', unit: '{reading}', kind: 'counter', attributes: [A.hwId, A.dropReason], source: 'smc',
     description: 'SMC readings not exported since the agent started, by reason: below_min, above_max, not_a_number (sentinels and glitches outside the plausibility window), unreadable (the key vanished or the read failed), undecodable (unknown type or size).',
+  },
+
+  // --- disk (IOBlockStorageDriver statistics; owns system.disk.*) ------------------------------
+  diskIo: {
+    name: 'system.disk.io', unit: 'By', kind: 'counter', attributes: [A.device, A.diskIoDirection], source: 'disk',
+    description: 'Bytes read and written by a physical disk since boot (IOBlockStorageDriver Statistics).',
+  },
+  diskOperations: {
+    name: 'system.disk.operations', unit: '{operation}', kind: 'counter', attributes: [A.device, A.diskIoDirection], source: 'disk',
+    description: 'Read and write operations completed by a physical disk since boot.',
+  },
+  diskOperationTime: {
+    name: 'system.disk.operation_time', unit: 's', kind: 'counter', attributes: [A.device, A.diskIoDirection], source: 'disk',
+    description: 'Sum of the time each read and write operation took since boot (parallel operations each count). The registry keeps no busy wall time, so there is no system.disk.io_time.',
+  },
+  diskErrors: {
+    name: 'macos.disk.errors', unit: '{error}', kind: 'counter', attributes: [A.device, A.diskIoDirection], source: 'disk',
+    description: 'Read and write operations that failed since boot.',
+  },
+  diskRetries: {
+    name: 'macos.disk.retries', unit: '{retry}', kind: 'counter', attributes: [A.device, A.diskIoDirection], source: 'disk',
+    description: 'Read and write operations retried since boot.',
+  },
+
+  // --- gpu (IOAccelerator PerformanceStatistics; no root needed) ------------------------------
+  gpuUtilization: {
+    name: 'hw.gpu.utilization', unit: '1', kind: 'gauge', attributes: [A.hwId, A.hwName], source: 'gpu',
+    description: 'GPU device utilisation from 0 to 1, as the driver reports it (Device Utilization %, what Activity Monitor shows). powermetrics\' active residency is macos.gpu.active_residency.',
+  },
+  gpuEngineUtilization: {
+    name: 'macos.gpu.engine.utilization', unit: '1', kind: 'gauge', attributes: [A.hwId, A.hwName, A.gpuEngine], source: 'gpu',
+    description: 'Utilisation of the GPU\'s renderer and tiler (macos.gpu.engine), from 0 to 1.',
+  },
+  gpuMemoryUsage: {
+    name: 'hw.gpu.memory.usage', unit: 'By', kind: 'updowncounter', attributes: [A.hwId, A.hwName], source: 'gpu',
+    description: 'System memory the GPU has in use (In use system memory).',
+  },
+  gpuMemoryAllocated: {
+    name: 'macos.gpu.memory.allocated', unit: 'By', kind: 'updowncounter', attributes: [A.hwId, A.hwName], source: 'gpu',
+    description: 'System memory allocated to the GPU (Alloc system memory), in use or not.',
+  },
+
+  // --- battery (AppleSmartBattery; pmset -g batt when the registry cannot be read) ---------------
+  batteryCharge: {
+    name: 'hw.battery.charge', unit: '1', kind: 'gauge', attributes: [A.hwId], source: 'battery',
+    description: 'Remaining charge as a fraction of the full-charge capacity, from 0 to 1 (the percentage the menu bar shows).',
+  },
+  batteryTimeLeft: {
+    name: 'hw.battery.time_left', unit: 's', kind: 'gauge', attributes: [A.hwId, A.batteryState], source: 'battery',
+    description: 'Time until empty while discharging, until full while charging; absent while macOS is still estimating.',
+  },
+  batteryState: {
+    name: 'macos.battery.state', unit: '1', kind: 'gauge', attributes: [A.hwId, A.batteryState], source: 'battery',
+    description: '1 for the battery\'s current state, 0 for the others (hw.battery.state: charging, discharging, full, not_charging).',
+  },
+  batteryCapacity: {
+    name: 'macos.battery.capacity', unit: 'mA.h', kind: 'updowncounter', attributes: [A.hwId, A.batteryCapacityType], source: 'battery',
+    description: 'Charge held now (current), when full today (full_charge) and when new (design).',
+  },
+  batteryHealth: {
+    name: 'macos.battery.health', unit: '1', kind: 'gauge', attributes: [A.hwId], source: 'battery',
+    description: 'Full-charge capacity against design capacity (1 when new; Apple calls a battery worn below 0.8).',
+  },
+  batteryCycles: {
+    name: 'macos.battery.cycles', unit: '{cycle}', kind: 'gauge', attributes: [A.hwId], source: 'battery',
+    description: 'Charge cycles the battery has been through (CycleCount).',
+  },
+  batteryVoltage: {
+    name: 'macos.battery.voltage', unit: 'V', kind: 'gauge', attributes: [A.hwId], source: 'battery',
+    description: 'Voltage across the battery.',
+  },
+  batteryCurrent: {
+    name: 'macos.battery.current', unit: 'A', kind: 'gauge', attributes: [A.hwId], source: 'battery',
+    description: 'Current into the battery (positive, charging) or out of it (negative, discharging).',
+  },
+  batteryTemperature: {
+    name: 'macos.battery.temperature', unit: 'Cel', kind: 'gauge', attributes: [A.hwId], source: 'battery',
+    description: 'Temperature of the battery as its gas gauge reports it.',
   },
 
   // --- the agent itself -------------------------------------------------------------------------

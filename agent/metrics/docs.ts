@@ -15,6 +15,9 @@ const SOURCE_TITLE: Record<SourceName, string> = {
   memory_pressure: 'memory_pressure (sysctlbyname through the native addon; sysctl and memory_pressure without it)',
   network: 'network (the interface MIB through the native addon; netstat -ibdn without it)',
   thermal_pressure: 'thermal_pressure (notify through the native addon; notifyutil without it)',
+  disk: 'disk (IOBlockStorageDriver statistics of the I/O Registry through the native addon; `ioreg` without it). It owns `system.disk.*`; iostat reports its read+write totals as `macos.iostat.disk.*`',
+  gpu: 'gpu (IOAccelerator PerformanceStatistics of the I/O Registry through the native addon; `ioreg` without it; no root needed). powermetrics, as root, adds `macos.gpu.frequency` and `macos.gpu.active_residency`; `hw.gpu.utilization` comes only from here',
+  battery: 'battery (AppleSmartBattery of the I/O Registry through the native addon; `ioreg` without it, `pmset -g batt` without that; laptops only)',
   agent: 'The agent itself',
 };
 

@@ -46,6 +46,8 @@ export interface AddonReadSpec {
   readonly notOnMacos: string;
   /** The addon's function, e.g. "readVmStatistics"; a build older than it has no such function. */
   readonly fn: string;
+  /** The arguments it is called with (none by default). */
+  readonly args?: readonly unknown[];
   /** For the once-only log: what the addon reads, e.g. "host_statistics64". */
   readonly reads: string;
   /** For the once-only log: the command run instead, e.g. "vm_stat". */
@@ -85,7 +87,8 @@ export class AddonReader<R> {
         const addon = loadNativeAddon<AddonFunctions>(spec.source, spec.addonPath, spec.notOnMacos);
         const fn = addon[spec.fn];
         if (typeof fn !== 'function') return this.#fallBack(`this build of the addon is older than the agent: ${spec.fn} is not a function`);
-        call = () => (fn as () => R).call(addon);
+        const args = spec.args ?? [];
+        call = () => (fn as (...a: unknown[]) => R).apply(addon, [...args]);
       }
       answer = call();
     } catch (error) {

@@ -52,8 +52,8 @@ const CPU_MODE: Readonly<Record<string, string>> = { us: 'user', sy: 'system', i
 export function iostatPoints(summary: IostatSummary): Point[] {
   const points: Point[] = [];
   for (const [device, total] of summary.disks) {
-    points.push(point('diskOperations', total.operations, { [ATTR.device]: device }));
-    points.push(point('diskIo', total.bytes, { [ATTR.device]: device }));
+    points.push(point('iostatDiskOperations', total.operations, { [ATTR.device]: device }));
+    points.push(point('iostatDiskIo', total.bytes, { [ATTR.device]: device }));
   }
   for (const [mode, percent] of summary.cpu ?? []) {
     points.push(point('cpuUtilization', percent / 100, { [ATTR.cpuMode]: CPU_MODE[mode] ?? mode }));

@@ -79,7 +79,7 @@ export function samplePoints(sample: PowermetricsSample, energyTotals: ReadonlyM
     if (cluster.frequencyHz !== undefined) points.push(point('clusterFrequency', cluster.frequencyHz, attributes));
     if (cluster.utilization !== undefined) points.push(point('clusterUtilization', cluster.utilization, attributes));
   }
-  if (sample.gpu?.utilization !== undefined) points.push(point('gpuUtilization', sample.gpu.utilization, { 'hw.id': 'gpu' }));
+  if (sample.gpu?.utilization !== undefined) points.push(point('gpuActiveResidency', sample.gpu.utilization, { 'hw.id': 'gpu' }));
   if (sample.gpu?.frequencyHz !== undefined) points.push(point('gpuFrequency', sample.gpu.frequencyHz, { 'hw.id': 'gpu' }));
   if (sample.thermalPressure !== undefined) points.push(point('thermalPressure', sample.thermalPressure));
   return points;

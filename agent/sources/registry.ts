@@ -8,6 +8,9 @@ import { smcModule } from './smc.js';
 import { sysctlModule } from './sysctl.js';
 import { thermalPressureModule } from './thermal-pressure.js';
 import { vmStatModule } from './vm_stat.js';
+import { batteryModule } from './battery.js';
+import { diskModule } from './disk.js';
+import { gpuModule } from './gpu.js';
 
 /** Every source, in the order `--once` shows them. Adding a source adds one line here. */
 export const SOURCE_MODULES: readonly SourceModule[] = [
@@ -19,6 +22,9 @@ export const SOURCE_MODULES: readonly SourceModule[] = [
   memoryPressureModule,
   networkModule,
   thermalPressureModule,
+  diskModule,
+  gpuModule,
+  batteryModule,
 ];
 
 export function enabledModules(config: AgentConfig): SourceModule[] {

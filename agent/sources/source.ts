@@ -60,4 +60,6 @@ export interface SourceModule {
   readonly create: SourceFactory;
   readonly replayFile: string;
   readonly capture: (ctx: SourceContext) => Promise<string>;
+  /** Other commands the source may fall back on, recorded beside replayFile under their own names. */
+  readonly alsoCaptured?: readonly { readonly file: string; readonly capture: (ctx: SourceContext) => Promise<string> }[];
 }

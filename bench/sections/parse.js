@@ -19,6 +19,9 @@ const TEXT = [
   { parser: 'iostat', module: 'parsers/iostat.js', fn: 'parseIostat', file: 'macos-iostat-dKI-n99-cumulative-px.txt' },
   { parser: 'iostat', module: 'parsers/iostat.js', fn: 'parseIostat', file: 'applesilicon-iostat-w1-c5-2disks-innopolis-lab8-whitespace-suspect.txt' },
   { parser: 'sysctl', module: 'parsers/sysctl.js', fn: 'parseSysctl', file: 'm1-mba10_1-8gb-sysctl-vm-asitopgo.txt' },
+  { parser: 'ioreg', module: 'parsers/ioreg.js', fn: 'parseIoreg', file: 'ioreg-storage.txt' },
+  { parser: 'ioreg', module: 'parsers/ioreg.js', fn: 'parseIoreg', file: 'ioreg-accelerator.txt' },
+  { parser: 'ioreg', module: 'parsers/ioreg.js', fn: 'parseIoreg', file: 'ioreg-battery.txt' },
 ];
 
 /** Documents per second, for the table's note column. */

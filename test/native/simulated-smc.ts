@@ -1,7 +1,8 @@
 // Builds the addon for the tests, on Linux, from the real sources: native/binding.cc with
-// native/smc_iokit.cc, native/host_mach.cc and native/sysctl_darwin.cc against the simulated
-// AppleSMC, Mach host and sysctlbyname (test/native/simulated_smc.cc, simulated_host.cc,
-// simulated_sysctl.cc and the stand-in IOKit, mach and sys/sysctl headers), or with the
+// native/smc_iokit.cc, native/host_mach.cc, native/sysctl_darwin.cc and native/ioregistry_iokit.cc
+// against the simulated AppleSMC, Mach host, sysctlbyname and I/O Registry
+// (test/native/simulated_smc.cc, simulated_host.cc, simulated_sysctl.cc, simulated_ioregistry.cc
+// and the stand-in IOKit, CoreFoundation, mach and sys/sysctl headers), or with the
 // *_unsupported.cc files. And writes the simulators' tables.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -61,8 +62,10 @@ export async function buildTestAddon(variant: AddonVariant): Promise<string> {
   const out = join(mkdtempSync(join(tmpdir(), 'macos-agent-smc-addon-')), `smc-${variant}.node`);
   const sources = variant === 'simulated-iokit'
     ? ['native/binding.cc', 'native/smc_iokit.cc', 'test/native/simulated_smc.cc', 'native/host_mach.cc', 'test/native/simulated_host.cc',
-      'native/sysctl_darwin.cc', 'test/native/simulated_sysctl.cc', ...KERNEL_SOURCES.simulated]
-    : ['native/binding.cc', 'native/smc_unsupported.cc', 'native/host_unsupported.cc', 'native/sysctl_unsupported.cc', ...KERNEL_SOURCES.unsupported];
+      'native/sysctl_darwin.cc', 'test/native/simulated_sysctl.cc', ...KERNEL_SOURCES.simulated,
+      'native/ioregistry_binding.cc', 'native/ioregistry_iokit.cc', 'test/native/simulated_ioregistry.cc']
+    : ['native/binding.cc', 'native/smc_unsupported.cc', 'native/host_unsupported.cc', 'native/sysctl_unsupported.cc', ...KERNEL_SOURCES.unsupported,
+      'native/ioregistry_binding.cc', 'native/ioregistry_unsupported.cc'];
   await promisify(execFile)(process.env['CXX'] ?? 'c++', [
     '-shared', '-fPIC', '-O1', '-std=c++17', '-fno-exceptions', '-Wall', '-Wextra', '-Werror',
     '-DNAPI_VERSION=8', '-DNODE_ADDON_API_DISABLE_CPP_EXCEPTIONS',

@@ -16,6 +16,8 @@
 #include <IOKit/IOKitLib.h>
 #include <mach/mach.h>
 
+#include "simulated_matching.h"
+
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -51,10 +53,6 @@ struct Simulation {
 };
 
 Simulation sim;
-
-struct MatchingDictionary {
-  std::string name;
-};
 
 void Log(const char* format, ...) __attribute__((format(printf, 1, 2)));
 void Log(const char* format, ...) {
@@ -146,12 +144,12 @@ mach_port_t mach_task_self(void) { return kTask; }
 
 CFMutableDictionaryRef IOServiceMatching(const char* name) {
   Log("IOServiceMatching %s", name);
-  return reinterpret_cast<CFMutableDictionaryRef>(new MatchingDictionary{name});
+  return reinterpret_cast<CFMutableDictionaryRef>(new SimulatedMatching{name});
 }
 
 io_service_t IOServiceGetMatchingService(mach_port_t mainPort, CFDictionaryRef matching) {
   LoadTable();
-  auto* dictionary = reinterpret_cast<MatchingDictionary*>(const_cast<__CFDictionary*>(matching));
+  auto* dictionary = reinterpret_cast<SimulatedMatching*>(const_cast<__CFDictionary*>(matching));
   std::string name = dictionary->name;
   delete dictionary;  // the real call consumes the dictionary
   bool found = mainPort == MACH_PORT_NULL && name == sim.service;
