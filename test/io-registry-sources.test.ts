@@ -23,7 +23,7 @@ import { REPO, runCli } from './helpers/cli.js';
 const BUNDLE = join(REPO, 'test', 'fixtures', 'bundles', 'm1-macbookair');
 const bundleFile = (name: string): string => join(BUNDLE, name);
 const roots = (name: string) => parseIoreg(readFileSync(bundleFile(name), 'utf8')).roots;
-const ONLY_REGISTRY = ['powermetrics', 'iostat', 'vm_stat', 'sysctl', 'smc'].flatMap((s) => ['--set', `sources.${s}.enabled=false`]);
+const ONLY_REGISTRY = ['powermetrics', 'iostat', 'vm_stat', 'sysctl', 'smc', 'memory_pressure', 'network', 'thermal_pressure'].flatMap((s) => ['--set', `sources.${s}.enabled=false`]);
 
 interface OnceJson {
   metrics: { name: string; unit: string; type: string; monotonic?: boolean; points: { attributes: Record<string, string | number>; value: number }[] }[];
@@ -221,7 +221,8 @@ describe('macos-agent with the I/O Registry sources', () => {
   it('on this Linux machine (no ioreg, no pmset) each says once why it is missing, and --once still exits 0 with other data', async () => {
     fakes = makeFakeBin({ vm_stat: `#!/bin/sh\nexec cat '${bundleFile('vm_stat.txt')}'\n` });
     const r = await runCli(['--once', '--json', '--set', 'sources.powermetrics.enabled=false', '--set', 'sources.iostat.enabled=false',
-      '--set', 'sources.sysctl.enabled=false', '--set', 'sources.smc.enabled=false'], { PATH: fakes.path });
+      '--set', 'sources.sysctl.enabled=false', '--set', 'sources.smc.enabled=false', '--set', 'sources.memory_pressure.enabled=false',
+      '--set', 'sources.network.enabled=false', '--set', 'sources.thermal_pressure.enabled=false'], { PATH: fakes.path });
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as OnceJson;
     expect(report.sources).toEqual([
