@@ -49,7 +49,7 @@ export const SETTINGS = [
   { key: 'log_level', type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info' },
   { key: 'log_file', type: { kind: 'path' }, default: '' },
   { key: 'state_dir', type: { kind: 'path' }, default: () => defaultStateDir() },
-  // The daemon writes its pid here while it runs (newsyslog signals it after rotating the logs).
+  // The daemon writes its pid here while it runs, for the user's own tooling; the service needs none.
   { key: 'pid_file', type: { kind: 'path' }, default: '' },
   { key: 'sources.powermetrics.enabled', type: { kind: 'boolean' }, default: 'true' },
   { key: 'sources.powermetrics.samplers', type: { kind: 'list', values: POWERMETRICS_SAMPLERS }, default: 'cpu_power,gpu_power,ane_power,thermal' },

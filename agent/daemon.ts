@@ -86,9 +86,36 @@ function reopenLogOnSighup(destination: LogDestination, log: Logger): void {
 }
 
 /**
+ * How often the agent looks whether its log file was rotated. newsyslog renames the file and
+ * signals nobody (the service's entry has the N flag: a signal would need a pid file root trusts),
+ * so lines written in between land in the renamed file, which is why it is not compressed.
+ */
+export const LOG_ROTATION_CHECK_MS = 2000;
+
+/** Reopens the log file under its name once a rotation renamed or removed it; says so once. */
+function followLogRotation(destination: LogDestination, log: Logger): void {
+  if (destination.file === undefined) return;
+  const file = destination.file;
+  let failing: string | undefined;
+  setInterval(() => {
+    try {
+      if (!destination.rotated()) return;
+      destination.reopen();
+      failing = undefined;
+      log.info({ log_file: file }, `the log file ${file} was rotated: reopened it under its name`);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      if (reason === failing) return;
+      failing = reason;
+      log.warn({ log_file: file, error: reason }, `the log file ${file} was rotated but cannot be opened again (${reason}); logging to the rotated file until it can — the folder's owner must create it (newsyslog does, with the owner its entry names)`);
+    }
+  }, LOG_ROTATION_CHECK_MS).unref();
+}
+
+/**
  * Runs every enabled source on the interval and exports each cycle over OTLP/gRPC until
  * SIGTERM/SIGINT; then collects once more, stops the children, flushes and exits 0 within 5 s.
- * SIGHUP reopens the log file.
+ * SIGHUP reopens the log file, as does a rotation noticed on its own.
  * Throws ConfigError at start for a malformed endpoint or an unreadable headers or TLS file.
  */
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
@@ -101,6 +128,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const destination = openLogDestination(config.log_file);
   const log = createLogger(config.log_level, destination);
   reopenLogOnSighup(destination, log);
+  followLogRotation(destination, log);
   const settings = loadExporterSettings(config);
   const stopSignal = onSignals(log);
   const started = performance.now();

@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, writeSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import type { LogLevel } from './config.js';
 
@@ -10,7 +10,7 @@ const SERVICE = 'macos-agent';
  * line is counted as lost, and the first line that gets through again is preceded by one that
  * says how many were lost and why. A log file is opened for appending, never through a symlink,
  * and `reopen()` opens it again under its name (what newsyslog-style rotation wants after it
- * renamed the old file).
+ * renamed the old file); `rotated()` tells when that is due.
  */
 export class LogDestination {
   readonly file: string | undefined;
@@ -59,6 +59,18 @@ export class LogDestination {
     this.#fd = fd;
     this.#midLine = false;
     closeSync(old);
+  }
+
+  /**
+   * Whether the name no longer leads to the file being written: a rotation renamed or removed it.
+   * False for a file descriptor.
+   */
+  rotated(): boolean {
+    if (this.file === undefined) return false;
+    const named = lstatSync(this.file, { throwIfNoEntry: false });
+    if (named === undefined) return true;
+    const open = fstatSync(this.#fd);
+    return named.ino !== open.ino || named.dev !== open.dev;
   }
 
   #writeWhole(text: string): boolean {

@@ -37,7 +37,8 @@ Usage: scripts/install.sh [--system|--user] [--prefix DIR] [--from DIR] [--node 
   --node PATH     the Node.js to run (default: node on PATH); the system service copies it into
                   its package and needs one that loads no library from outside macOS's own
   --from DIR      the macos-agent package to install (default: the checkout holding this script)
-  --state-dir DIR the service's state folder (default: per mode, in Library/Application Support)
+  --state-dir DIR the service's state folder (default: /var/db/macos-agent; with --user,
+                  ~/Library/Application Support/macos-agent)
   --uninstall     stop and remove the service, the package and the command; keep config and logs
   --purge         with --uninstall: also remove the config, the logs and the state folder
   --dry-run       print every action, change nothing

@@ -2,7 +2,7 @@
 // (EPIPE) loses lines, counted and reported once the log works again, while collection and export
 // go on; SIGHUP reopens the log file after rotation and changes nothing else.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -98,6 +98,57 @@ describe('a log that cannot be written never stops the daemon', () => {
     agent.child.kill('SIGHUP');
     await exportsGoOn(s.receiver);
     expect(isAlive(agent.child.pid!)).toBe(true);
+    expect((await agent.stop()).code).toBe(0);
+  });
+});
+
+describe('log rotation without a signal (the service\'s newsyslog entry has the N flag)', () => {
+  it('notices the renamed log within 2 s and reopens it under its name; lines written meanwhile are whole in the rotated file', async () => {
+    const s = await setup();
+    const logFile = join(s.dir, 'agent.log');
+    const agent = new AgentProcess(['--log-level', 'debug', ...s.args], { ...s.env, MACOS_AGENT_LOG_FILE: logFile });
+    cleanups.push(() => agent.kill());
+    await until(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('macos-agent started'), 15_000, 'the start line in the log file');
+
+    // What newsyslog does: rename, then create the empty file with the entry's owner and mode.
+    renameSync(logFile, `${logFile}.0`);
+    writeFileSync(logFile, '', { mode: 0o640 });
+    const rotatedAt = Date.now();
+    await until(() => readFileSync(logFile, 'utf8').includes('was rotated'), 5000, 'the agent to reopen its log');
+    expect(Date.now() - rotatedAt).toBeLessThan(2000 + 1000);
+    const [reopened] = logLines(logFile);
+    expect(reopened).toMatchObject({ level: 'info', log_file: logFile, msg: `the log file ${logFile} was rotated: reopened it under its name` });
+    await exportsGoOn(s.receiver);
+    expect(isAlive(agent.child.pid!)).toBe(true);
+
+    const { code } = await agent.stop('SIGTERM');
+    expect(code).toBe(0);
+    // Every line went to one of the two files, each line whole.
+    const all = [...logLines(`${logFile}.0`), ...logLines(logFile)];
+    expect(all[0]!.msg).toBe('macos-agent started');
+    expect(all.at(-1)!.msg).toBe('macos-agent stopped; everything was delivered');
+    expect(logLines(`${logFile}.0`).map((l) => l.msg)).not.toContain(reopened!.msg);
+  });
+
+  it('when the new file cannot be opened yet, says so once, keeps logging to the rotated file and reopens once it can', async () => {
+    const s = await setup();
+    const logFile = join(s.dir, 'agent.log');
+    const agent = new AgentProcess(s.args, { ...s.env, MACOS_AGENT_LOG_FILE: logFile });
+    cleanups.push(() => agent.kill());
+    await until(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('macos-agent started'), 15_000, 'the start line in the log file');
+
+    renameSync(logFile, `${logFile}.0`);
+    // Something in the way that is not a file: the open fails (EISDIR) on every check.
+    mkdirSync(logFile);
+    await until(() => readFileSync(`${logFile}.0`, 'utf8').includes('cannot be opened again'), 5000, 'the warning in the rotated file');
+    await new Promise((r) => setTimeout(r, 2500));
+    const warnings = logLines(`${logFile}.0`).filter((l) => l.msg.includes('cannot be opened again'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 'warn', error: 'EISDIR', log_file: logFile });
+
+    rmdirSync(logFile);
+    writeFileSync(logFile, '');
+    await until(() => readFileSync(logFile, 'utf8').includes('was rotated: reopened it'), 5000, 'the reopened log');
     expect((await agent.stop()).code).toBe(0);
   });
 });

@@ -55,13 +55,15 @@ describe('the launchd plist', () => {
     expect(job['ProcessType']).toBe('Background');
     expect(job['Nice']).toBe(10);
     expect(job['LowPriorityIO']).toBe(true);
-    expect(job['StandardOutPath']).toBe('/var/log/macos-agent/macos-agent.log');
+    // The agent writes its own log (and follows its rotation); launchd's file gets only crashes.
+    expect(job['StandardOutPath']).toBe('/var/log/macos-agent/macos-agent.err.log');
     expect(job['StandardErrorPath']).toBe('/var/log/macos-agent/macos-agent.err.log');
     expect(job['WorkingDirectory']).toBe('/var/db/macos-agent');
+    // No pid file: nothing root runs (newsyslog) reads a file the role account can write.
     expect(job['EnvironmentVariables']).toEqual({
       PATH: '/usr/bin:/bin:/usr/sbin:/sbin',
       MACOS_AGENT_STATE_DIR: '/var/db/macos-agent',
-      MACOS_AGENT_PID_FILE: '/var/db/macos-agent/macos-agent.pid',
+      MACOS_AGENT_LOG_FILE: '/var/log/macos-agent/macos-agent.log',
     });
   });
 
@@ -77,6 +79,7 @@ describe('the launchd plist', () => {
     expect(job['EnvironmentVariables']).toEqual({
       PATH: '/usr/bin:/bin:/usr/sbin:/sbin',
       MACOS_AGENT_STATE_DIR: '/Users/you/Library/Application Support/macos-agent',
+      MACOS_AGENT_LOG_FILE: '/opt/homebrew/var/log/macos-agent/macos-agent.log',
     });
   });
 
@@ -90,7 +93,7 @@ describe('the launchd plist', () => {
   it('makes relative paths absolute, since launchd expands neither ~ nor $VARS', () => {
     const layout = serviceLayout({ mode: 'user', uid: 501, home: '/Users/you', prefix: 'relative/prefix', nodeBin: 'bin/node', cliScript: 'dist/macos-agent.js', configFile: 'conf.yaml' });
     const job = launchdJob(layout);
-    for (const value of [...(job['ProgramArguments'] as string[]).filter((a) => !a.startsWith('-') && !a.includes('=')), job['StandardOutPath'], job['StandardErrorPath'], job['WorkingDirectory']]) {
+    for (const value of [...(job['ProgramArguments'] as string[]).filter((a) => !a.startsWith('-') && !a.includes('=')), job['StandardOutPath'], job['StandardErrorPath'], job['WorkingDirectory'], (job['EnvironmentVariables'] as Record<string, string>)['MACOS_AGENT_LOG_FILE']]) {
       expect(isAbsolute(String(value)), String(value)).toBe(true);
     }
   });
@@ -107,19 +110,19 @@ describe('the launchd plist', () => {
 });
 
 describe('the newsyslog entry', () => {
-  it('rotates both logs and signals the agent so launchd reopens them', () => {
+  it('rotates both logs and signals no process: no pid file the role account could point at another process', () => {
     const text = newsyslogEntry(exampleLayout('system'));
     expect(text).toBe(readFileSync(join(REPO, 'launchd', 'examples', 'newsyslog.d', 'macos-agent.conf'), 'utf8'));
     const entries = text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split(/\s+/));
     expect(entries).toEqual([
-      ['/var/log/macos-agent/macos-agent.log', '_macos_agent:_macos_agent', '640', '7', '10240', '*', 'J', '/var/db/macos-agent/macos-agent.pid', '15'],
-      ['/var/log/macos-agent/macos-agent.err.log', '_macos_agent:_macos_agent', '640', '7', '10240', '*', 'J', '/var/db/macos-agent/macos-agent.pid', '15'],
+      ['/var/log/macos-agent/macos-agent.log', '_macos_agent:_macos_agent', '640', '7', '10240', '*', 'N'],
+      ['/var/log/macos-agent/macos-agent.err.log', '_macos_agent:_macos_agent', '640', '7', '10240', '*', 'N'],
     ]);
   });
 
   it('refuses a path with a space, which newsyslog cannot read', () => {
-    const layout = serviceLayout({ mode: 'system', uid: 0, home: '/var/root', prefix: '/opt/homebrew', nodeBin: '/n', cliScript: '/c', stateDir: '/Library/Application Support/macos-agent' });
-    expect(() => newsyslogEntry(layout)).toThrow(/newsyslog cannot rotate \/Library\/Application Support\/macos-agent\/macos-agent.pid/);
+    const layout = serviceLayout({ mode: 'system', uid: 0, home: '/var/root', prefix: '/opt/homebrew', nodeBin: '/n', cliScript: '/c', env: { MACOS_AGENT_SYSTEM_ROOT: '/Volumes/Test Disk' } });
+    expect(() => newsyslogEntry(layout)).toThrow(/newsyslog cannot rotate \/Volumes\/Test Disk\/var\/log\/macos-agent\/macos-agent.log/);
   });
 });
 

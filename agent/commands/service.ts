@@ -380,13 +380,21 @@ function installedLayout(layout: ServiceLayout): ServiceLayout {
     const configAt = args.indexOf('--config');
     return {
       ...layout,
-      stdoutLog: typeof job['StandardOutPath'] === 'string' ? job['StandardOutPath'] : layout.stdoutLog,
+      logFile: installedLogFile(job) ?? layout.logFile,
       stderrLog: typeof job['StandardErrorPath'] === 'string' ? job['StandardErrorPath'] : layout.stderrLog,
       configFile: configAt >= 0 && args[configAt + 1] !== undefined ? args[configAt + 1]! : layout.configFile,
     };
   } catch {
     return layout;
   }
+}
+
+/** The agent's log as an installed plist names it: MACOS_AGENT_LOG_FILE, or launchd's stdout file in plists of older versions. */
+function installedLogFile(job: Record<string, unknown>): string | undefined {
+  const env = job['EnvironmentVariables'];
+  const fromEnv = typeof env === 'object' && env !== null ? (env as Record<string, unknown>)['MACOS_AGENT_LOG_FILE'] : undefined;
+  if (typeof fromEnv === 'string') return fromEnv;
+  return typeof job['StandardOutPath'] === 'string' ? job['StandardOutPath'] : undefined;
 }
 
 function describeMode(layout: ServiceLayout): string {
@@ -409,7 +417,7 @@ function describeJob(layout: ServiceLayout, loaded: LoadedJob): string {
   }
   lines.push(`  plist:      ${layout.plistFile}`);
   lines.push(`  config:     ${layout.configFile}`);
-  lines.push(`  logs:       ${layout.stdoutLog}`);
+  lines.push(`  logs:       ${layout.logFile}`);
   lines.push(`              ${layout.stderrLog}`);
   lines.push(`  rotation:   ${layout.newsyslogFile ?? 'none in user mode (newsyslog reads only root\'s /etc/newsyslog.d); see launchd/README.md'}`);
   return `${lines.join('\n')}\n`;

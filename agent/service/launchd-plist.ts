@@ -57,8 +57,8 @@ export function launchdJob(layout: ServiceLayout): Record<string, PlistValue> {
     ...(layout.account !== undefined ? { UserName: layout.account, GroupName: layout.account } : {}),
     RunAtLoad: true,
     // Restart after every exit, clean or not: the agent exits only on a signal or a crash, and
-    // an exit 0 after a SIGTERM that launchd did not send (newsyslog rotating the logs, a manual
-    // kill) should also bring it back. `service uninstall` (bootout) is the way to stop it.
+    // an exit 0 after a SIGTERM that launchd did not send (a manual kill) should also bring it
+    // back. `service uninstall` (bootout) is the way to stop it.
     KeepAlive: true,
     ThrottleInterval: THROTTLE_INTERVAL_SECONDS,
     ExitTimeOut: EXIT_TIMEOUT_SECONDS,
@@ -70,12 +70,14 @@ export function launchdJob(layout: ServiceLayout): Record<string, PlistValue> {
     // 027: logs and the export spool are not readable by other users.
     Umask: 0o027,
     WorkingDirectory: layout.stateDir,
-    StandardOutPath: layout.stdoutLog,
+    // The agent writes its log lines itself (MACOS_AGENT_LOG_FILE), so it can reopen the file
+    // after a rotation; launchd's files get only what comes before the logger and crashes.
+    StandardOutPath: layout.stderrLog,
     StandardErrorPath: layout.stderrLog,
     EnvironmentVariables: {
       PATH: LAUNCHD_PATH,
       MACOS_AGENT_STATE_DIR: layout.stateDir,
-      ...(layout.pidFile !== undefined ? { MACOS_AGENT_PID_FILE: layout.pidFile } : {}),
+      MACOS_AGENT_LOG_FILE: layout.logFile,
     },
   };
 }
@@ -89,26 +91,26 @@ export function renderLaunchdPlist(layout: ServiceLayout): string {
 export const LOG_ROTATION = { keep: 7, sizeKiB: 10 * 1024 } as const;
 
 /**
- * The /etc/newsyslog.d entry rotating the agent's logs (system mode). launchd opened the files when
- * it started the agent and the agent keeps writing to them after newsyslog renames them, so
- * newsyslog then sends SIGTERM to the pid in MACOS_AGENT_PID_FILE: the agent flushes and exits 0,
- * and KeepAlive restarts it on fresh files.
+ * The /etc/newsyslog.d entry rotating the agent's logs (system mode). Flag N: newsyslog signals no
+ * process. A signal needs a pid file, and newsyslog (root) would send it to whatever pid the
+ * file holds: in a folder the role account can write, that account could aim root's signal at any
+ * process. The agent notices the rename itself (daemon.ts, followLogRotation) and reopens its log;
+ * the few lines written meanwhile go to the rotated file, so rotated files are not compressed.
+ * launchd's stderr file is reopened at the agent's next start.
  */
 export function newsyslogEntry(layout: ServiceLayout): string {
-  const pidFile = layout.pidFile;
-  if (pidFile === undefined) throw new Error(`newsyslog rotation is for the system service; ${layout.mode} mode has no pid file`);
-  for (const path of [layout.stdoutLog, layout.stderrLog, pidFile]) {
+  for (const path of [layout.logFile, layout.stderrLog]) {
     if (/\s/.test(path)) {
       throw new Error(`newsyslog cannot rotate ${path}: its fields are separated by whitespace and a path with a space cannot be written — install under a prefix without spaces`);
     }
   }
   const line = (file: string): string =>
-    [file, `${layout.account ?? 'root'}:${layout.account ?? 'wheel'}`, '640', String(LOG_ROTATION.keep), String(LOG_ROTATION.sizeKiB), '*', 'J', pidFile, '15'].join('\t');
+    [file, `${layout.account ?? 'root'}:${layout.account ?? 'wheel'}`, '640', String(LOG_ROTATION.keep), String(LOG_ROTATION.sizeKiB), '*', 'N'].join('\t');
   return [
     `# ${SERVICE_NAME} logs, written by \`macos-agent service install --system\`; removed by \`service uninstall\`.`,
-    `# Rotated at ${LOG_ROTATION.sizeKiB / 1024} MiB, ${LOG_ROTATION.keep} bzip2-compressed files kept (J); SIGTERM to the agent after a rotation (it restarts on fresh files).`,
-    '# logfilename\t[owner:group]\tmode\tcount\tsize(KiB)\twhen\tflags\t[/pid_file]\t[sig_num]',
-    line(layout.stdoutLog),
+    `# Rotated at ${LOG_ROTATION.sizeKiB / 1024} MiB, ${LOG_ROTATION.keep} files kept; no process signalled (N): the agent reopens its log by itself.`,
+    '# logfilename\t[owner:group]\tmode\tcount\tsize(KiB)\twhen\tflags',
+    line(layout.logFile),
     line(layout.stderrLog),
     '',
   ].join('\n');

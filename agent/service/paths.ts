@@ -33,14 +33,11 @@ export interface ServiceLayout {
   readonly cliScript: string;
   readonly configFile: string;
   readonly logDir: string;
-  readonly stdoutLog: string;
+  /** The agent's own log (MACOS_AGENT_LOG_FILE): it appends there and reopens it after a rotation. */
+  readonly logFile: string;
+  /** launchd's StandardOutPath and StandardErrorPath: what is printed before the logger starts, and crashes. */
   readonly stderrLog: string;
   readonly stateDir: string;
-  /**
-   * System mode: where the agent writes its pid (MACOS_AGENT_PID_FILE), so newsyslog can signal it
-   * after rotating the logs. Not in the state folder: newsyslog cannot read a path with a space.
-   */
-  readonly pidFile: string | undefined;
 }
 
 export interface LayoutOptions {
@@ -108,11 +105,9 @@ export function serviceLayout(opts: LayoutOptions): ServiceLayout {
     cliScript: resolve(opts.cliScript),
     configFile: resolve(opts.configFile ?? (system ? systemPath(SYSTEM_PATHS.configFile, env) : join(prefix, 'etc', SERVICE_NAME, 'config.yaml'))),
     logDir,
-    stdoutLog: join(logDir, `${SERVICE_NAME}.log`),
+    logFile: join(logDir, `${SERVICE_NAME}.log`),
     stderrLog: join(logDir, `${SERVICE_NAME}.err.log`),
     stateDir,
-    // In the role account's state folder: the agent no longer runs as root and cannot write /var/run.
-    pidFile: system ? join(stateDir, `${SERVICE_NAME}.pid`) : undefined,
   };
 }
 

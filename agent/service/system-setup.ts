@@ -78,7 +78,7 @@ export async function removeRoleAccount(dryRun: boolean, write: (text: string) =
  */
 export function prepareSystemFolders(layout: ServiceLayout, ids: RoleAccountIds): void {
   ensureDirectory(layout.logDir, 0o755, { uid: 0, gid: 0 });
-  for (const file of [layout.stdoutLog, layout.stderrLog]) ensureFile(file, 0o640, ids);
+  for (const file of [layout.logFile, layout.stderrLog]) ensureFile(file, 0o640, ids);
   mkdirSync(dirname(layout.stateDir), { recursive: true, mode: 0o755 });
   ensureDirectory(layout.stateDir, 0o700, ids);
 }
