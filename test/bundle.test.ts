@@ -59,3 +59,29 @@ describe('dist/macos-agent.js, the bundle the command and the service run', () =
     expect(fromCapture(bundled)).toEqual(fromCapture(compiled));
   });
 });
+
+describe('the bundle under a Node.js older than the engines field', () => {
+  /** Runs `--version` under this test's Node told by a preload that it is `version`: what an old Node would see. */
+  async function versionAs(version: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    const pretend = `Object.defineProperty(process.versions, 'node', { value: '${version}' }); Object.defineProperty(process, 'version', { value: 'v${version}' });`;
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(pretend)}`, join(REPO, 'dist', 'macos-agent.js'), '--version']);
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  it.each(['20.19.0', '22.14.0'])('refuses Node.js %s before any dependency loads, in one line naming the version and the fix', async (version) => {
+    const r = await versionAs(version);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`macos-agent needs Node.js 22.15 or later; this is v${version} (${process.execPath}) — install Node.js 24 LTS, or run it through npx in the project, which brings its own\n`);
+  });
+
+  it('runs under Node.js 22.15, the oldest the engines field allows', async () => {
+    const r = await versionAs('22.15.0');
+    expect(r).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+  });
+});
