@@ -5,7 +5,8 @@
 // and the stand-in IOKit, CoreFoundation, mach and sys/sysctl headers), or with the
 // *_unsupported.cc files. And writes the simulators' tables.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -56,25 +57,57 @@ const KERNEL_SOURCES = {
   unsupported: ['native/binding_kernel.cc', 'native/kernel_unsupported.cc'],
 };
 
-/** Compiles one variant into a fresh folder and returns the path of the .node file. */
+/** Every file a test build reads: the addon's sources and headers, the simulators and the stand-in headers. */
+function buildInputs(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.(cc|h)$/.test(f) && statSync(join(dir, f)).isFile())
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/**
+ * Where a build is kept between test files and runs: named by a hash of the compiler command and
+ * of every source and header, so a change to any of them builds anew. Seven test files use the
+ * same two builds; each compile costs ~10 s of CPU.
+ */
+function cachedBuildPath(variant: AddonVariant, args: readonly string[]): string {
+  const hash = createHash('sha256').update(JSON.stringify([process.env['CXX'] ?? 'c++', args]));
+  for (const file of [...buildInputs(join(REPO, 'native')), ...buildInputs(join(REPO, 'test', 'native'))]) {
+    hash.update(file).update(readFileSync(file));
+  }
+  return join(REPO, 'node_modules', '.cache', 'macos-agent-test-addons', hash.digest('hex').slice(0, 16), `smc-${variant}.node`);
+}
+
+/** Compiles one variant (or finds it already compiled from the same inputs) and returns the path of the .node file. */
 export async function buildTestAddon(variant: AddonVariant): Promise<string> {
   const addonApi = dirname(createRequire(import.meta.url).resolve('node-addon-api/package.json'));
-  const out = join(mkdtempSync(join(tmpdir(), 'macos-agent-smc-addon-')), `smc-${variant}.node`);
   const sources = variant === 'simulated-iokit'
     ? ['native/binding.cc', 'native/smc_iokit.cc', 'test/native/simulated_smc.cc', 'native/host_mach.cc', 'test/native/simulated_host.cc',
       'native/sysctl_darwin.cc', 'test/native/simulated_sysctl.cc', ...KERNEL_SOURCES.simulated,
       'native/ioregistry_binding.cc', 'native/ioregistry_iokit.cc', 'test/native/simulated_ioregistry.cc']
     : ['native/binding.cc', 'native/smc_unsupported.cc', 'native/host_unsupported.cc', 'native/sysctl_unsupported.cc', ...KERNEL_SOURCES.unsupported,
       'native/ioregistry_binding.cc', 'native/ioregistry_unsupported.cc'];
-  await promisify(execFile)(process.env['CXX'] ?? 'c++', [
+  const args = [
     '-shared', '-fPIC', '-O1', '-std=c++17', '-fno-exceptions', '-Wall', '-Wextra', '-Werror',
     '-DNAPI_VERSION=8', '-DNODE_ADDON_API_DISABLE_CPP_EXCEPTIONS',
     `-I${addonApi}`, `-I${nodeHeaders()}`, `-I${join(REPO, 'test', 'native')}`,
     // macOS's linker refuses the N-API symbols a .node file leaves for Node to provide unless told to.
     ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : []),
-    ...sources.map((s) => join(REPO, s)), '-o', out,
-  ], { cwd: REPO });
-  return out;
+    ...sources.map((s) => join(REPO, s)),
+  ];
+  const cached = cachedBuildPath(variant, args);
+  if (existsSync(cached)) return cached;
+  const scratch = mkdtempSync(join(tmpdir(), 'macos-agent-smc-addon-'));
+  try {
+    const out = join(scratch, `smc-${variant}.node`);
+    await promisify(execFile)(process.env['CXX'] ?? 'c++', [...args, '-o', out], { cwd: REPO });
+    // Two test files may build it at once: each renames a whole file into place.
+    mkdirSync(dirname(cached), { recursive: true });
+    renameSync(out, cached);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return cached;
 }
 
 function hex(text: string): string {
