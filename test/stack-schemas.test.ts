@@ -74,7 +74,7 @@ function expectValidPrometheusTls(values: Values): void {
 
 const VARIANTS: [string, Partial<StackFlags>][] = [
   ['the defaults', {}],
-  ['every option', { tlsSecret: 'fleet-tls', bearerTokenSecret: 'otlp-token', storageClass: 'local-path', gatewayReplicas: '3', macHosts: 'mac-1.lan' }],
+  ['every option', { tlsSecret: 'fleet-tls', bearerTokenSecret: 'otlp-token', storageClass: 'local-path', gatewayReplicas: '3', macHosts: 'mac-1.lan', alertWebhookUrl: 'https://alerts.example.com/hook', alertWebhookTokenSecret: 'alert-webhook-token' }],
 ];
 
 describe.each(VARIANTS)('macos-agent stack with %s: every object validates against the pinned upstream schema', (_name, flags) => {

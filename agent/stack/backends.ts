@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { COLLECTOR_VERSION } from '../fleet/components.js';
+import { alertmanagerValues } from './alertmanager.js';
 import { KUBE_PROMETHEUS_STACK_CHART, LOKI_CHART, OPERATOR_CHART, TEMPO_CHART, type PinnedChart } from './charts.js';
 import { OTLP_GRPC_PORT, type Manifest } from './collectors.js';
 import type { StackOptions, StackTls } from './options.js';
@@ -202,7 +203,7 @@ export function kubePrometheusStackValues(opts: StackOptions): Record<string, un
       },
       ...(opts.tls === undefined ? {} : { serviceMonitor: prometheusSelfScrape(opts.tls, opts.namespace) }),
     },
-    alertmanager: { enabled: true },
+    alertmanager: alertmanagerValues(opts),
     grafana: {
       admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
       ...(opts.tls === undefined ? {} : { extraSecretMounts: [{ name: 'tls', mountPath: TLS_MOUNT.grafana, secretName: opts.tls.secretName, readOnly: true }] }),
