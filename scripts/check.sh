@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The checks that need tools `npm install` does not bring (`npm test` needs none of them): the
 # scripts through ShellCheck, libplist round trips of the launchd plists the CLI writes, promtool on
-# the alert rules and their unit tests, amtool on Alertmanager configs, visudo on sudoers drop-ins,
-# the GitHub workflow against its schema, and the daemon through a full 60 s collector outage.
+# the alert rules and their unit tests, amtool on the Alertmanager config `stack` generates (and any
+# other), visudo on sudoers drop-ins, the GitHub workflow against its schema, and the daemon
+# through a full 60 s collector outage.
 #
 #   npm run check [-- FILE.alertmanager.yaml ...]
 #
@@ -73,15 +74,18 @@ for tests in test/promtool/*.test.yaml; do
   promtool test rules "$WORK/${tests##*/}"
 done
 
-alertmanager_configs=("$@")
+# The Alertmanager config `macos-agent stack` generates, without and with a webhook (its token
+# read from a Secret's mount), then any *.alertmanager.yaml in the repository or given.
+node dist/macos-agent.js stack --out "$WORK/stack" >"$WORK/stack.txt" 2>&1
+node dist/macos-agent.js stack --out "$WORK/stack-webhook" --alert-webhook-url https://alerts.example.com/hook \
+  --alert-webhook-token-secret alert-webhook-token >"$WORK/stack-webhook.txt" 2>&1
+node scripts/alertmanager-config.mjs "$WORK/stack" "$WORK/stack.alertmanager.yaml"
+node scripts/alertmanager-config.mjs "$WORK/stack-webhook" "$WORK/stack-webhook.alertmanager.yaml"
+alertmanager_configs=("$WORK/stack.alertmanager.yaml" "$WORK/stack-webhook.alertmanager.yaml" "$@")
 while IFS= read -r -d '' file; do alertmanager_configs+=("$file"); done \
   < <(find . -path ./node_modules -prune -o -name '*.alertmanager.yaml' -print0)
-step 'amtool: check-config on *.alertmanager.yaml'
-if [ "${#alertmanager_configs[@]}" = 0 ]; then
-  say 'amtool: no *.alertmanager.yaml in the repository or given (npm run check -- FILE): none to check'
-else
-  for file in "${alertmanager_configs[@]}"; do amtool check-config "$file"; done
-fi
+step "amtool: check-config on macos-agent stack's Alertmanager config (without and with a webhook) and *.alertmanager.yaml"
+for file in "${alertmanager_configs[@]}"; do amtool check-config "$file"; done
 
 step 'visudo: the sudoers drop-ins in launchd/examples/sudoers.d/'
 sudoers=()

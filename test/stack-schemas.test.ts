@@ -8,7 +8,7 @@ import { operatorResource } from '../agent/fleet/operator.js';
 import { parseCollectorFlags } from '../agent/fleet/options.js';
 import { parseStackFlags, type StackFlags } from '../agent/stack/options.js';
 import { buildStack } from '../agent/stack/stack.js';
-import { chartDefaults, crdValidator, errorsOf, helmMerge, unknownValuePaths, valuesSchemaValidator } from './helpers/k8s-schemas.js';
+import { chartDefaults, crdValidator, errorsOf, helmMerge, schemaValidator, unknownValuePaths, valuesSchemaValidator } from './helpers/k8s-schemas.js';
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; spec?: Record<string, unknown> };
 
@@ -31,9 +31,50 @@ const CORE_MODELS: Record<string, { new (data: never): { validate(): void } }> =
   NetworkPolicy: networking.NetworkPolicy,
 };
 
+type Values = Record<string, Record<string, unknown>>;
+
+/**
+ * Probes the Loki and Tempo charts render whole into the pod (`toYaml`) after Helm merges them
+ * over their defaults: each must be a valid Kubernetes Probe, whatever key it adds.
+ */
+function expectValidProbes(chart: string, values: Values, under: string): void {
+  const defaults = chartDefaults(chart) as Values;
+  for (const probe of ['readinessProbe', 'livenessProbe']) {
+    const set = values[under]?.[probe];
+    if (set === undefined) continue;
+    const merged = helmMerge(defaults[under]![probe], set);
+    expect(() => new core.Probe(merged as never).validate(), `${chart} ${under}.${probe}`).not.toThrow();
+  }
+}
+
+const SERVICE_MONITOR_TLS = ['spec', 'endpoints', 'items', 'tlsConfig'];
+
+/**
+ * kube-prometheus-stack's `prometheus.serviceMonitor.scheme/tlsConfig` (a free-form `{}` in its
+ * values) are copied into its self ServiceMonitor's endpoint: checked against the ServiceMonitor
+ * CRD. `prometheusSpec.web.tlsConfig` (prometheus-operator's WebTLSConfig; the Prometheus CRD is
+ * not pinned) uses the same types for `cert`/`client_ca` (SecretOrConfigMap) and `keySecret`
+ * (SecretKeySelector) as a ServiceMonitor's tlsConfig `ca` and `keySecret`: checked against those.
+ */
+function expectValidPrometheusTls(values: Values): void {
+  const prometheus = values['prometheus'] as { serviceMonitor?: Record<string, unknown>; prometheusSpec: { web?: { tlsConfig: Record<string, unknown> } } };
+  const monitor = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'self' }, spec: { selector: {}, endpoints: [{ port: 'http-web', ...prometheus.serviceMonitor }] } };
+  const validate = crdValidator('crd-servicemonitors.yaml', monitor.apiVersion);
+  expect(validate(monitor), errorsOf(validate)).toBe(true);
+  const web = prometheus.prometheusSpec.web?.tlsConfig;
+  if (web === undefined) return;
+  expect(Object.keys(web).sort()).toEqual(['cert', 'clientAuthType', 'client_ca', 'keySecret']);
+  for (const [key, type] of [['cert', 'ca'], ['client_ca', 'ca'], ['keySecret', 'keySecret']] as const) {
+    const check = schemaValidator('crd-servicemonitors.yaml', 'monitoring.coreos.com/v1', [...SERVICE_MONITOR_TLS, 'properties', type]);
+    expect(check(web[key]), `web.tlsConfig.${key}: ${errorsOf(check)}`).toBe(true);
+  }
+  // Go's crypto/tls ClientAuthType names, as Prometheus's web config takes them.
+  expect(['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert']).toContain(web['clientAuthType']);
+}
+
 const VARIANTS: [string, Partial<StackFlags>][] = [
   ['the defaults', {}],
-  ['every option', { tlsSecret: 'fleet-tls', bearerTokenSecret: 'otlp-token', storageClass: 'local-path', gatewayReplicas: '3', macHosts: 'mac-1.lan' }],
+  ['every option', { tlsSecret: 'fleet-tls', bearerTokenSecret: 'otlp-token', storageClass: 'local-path', gatewayReplicas: '3', macHosts: 'mac-1.lan', alertWebhookUrl: 'https://alerts.example.com/hook', alertWebhookTokenSecret: 'alert-webhook-token' }],
 ];
 
 describe.each(VARIANTS)('macos-agent stack with %s: every object validates against the pinned upstream schema', (_name, flags) => {
@@ -74,19 +115,24 @@ describe.each(VARIANTS)('macos-agent stack with %s: every object validates again
         { defaults: chartDefaults('kube-prometheus-stack') },
         { defaults: chartDefaults('grafana'), under: 'grafana' },
       ])).toEqual([]);
+      expectValidPrometheusTls(values('kube-prometheus-stack') as Values);
     });
 
     it('loki: values.schema.json (draft-07) and values.yaml', () => {
       const validate = valuesSchemaValidator('loki', '07');
       expect(validate(values('loki')), errorsOf(validate)).toBe(true);
-      expect(unknownValuePaths(values('loki'), [{ defaults: chartDefaults('loki') }])).toEqual([]);
+      // The probes are checked as Probes (expectValidProbes): `httpGet.scheme` is not in the defaults.
+      expect(unknownValuePaths(values('loki'), [{ defaults: chartDefaults('loki') }], ['loki.readinessProbe', 'loki.livenessProbe'])).toEqual([]);
+      expectValidProbes('loki', values('loki') as Values, 'loki');
     });
 
     it('tempo: values.yaml', () => {
       // persistence.storageClassName is documented there as a comment (line 379); tempo.receivers
-      // is rendered whole into Tempo's config (`{{- toYaml .Values.tempo.receivers }}` in its
-      // `config` value), so any receiver setting is taken as written.
-      expect(unknownValuePaths(values('tempo'), [{ defaults: chartDefaults('tempo') }], ['persistence.storageClassName', 'tempo.receivers'])).toEqual([]);
+      // and tempo.server are rendered whole into Tempo's config (`{{- toYaml .Values.tempo.receivers }}`,
+      // `{{- toYaml .Values.tempo.server }}` in its `config` value), so any setting is taken as
+      // written; the probes are checked as Probes.
+      expect(unknownValuePaths(values('tempo'), [{ defaults: chartDefaults('tempo') }], ['persistence.storageClassName', 'tempo.receivers', 'tempo.server', 'tempo.readinessProbe', 'tempo.livenessProbe'])).toEqual([]);
+      expectValidProbes('tempo', values('tempo') as Values, 'tempo');
     });
   });
 });
@@ -108,6 +154,13 @@ describe('the schema checks catch mistakes', () => {
     const collector = objects().find((o) => o.kind === 'OpenTelemetryCollector')!;
     const validate = crdValidator(CRD_FILES['OpenTelemetryCollector']!, collector.apiVersion);
     expect(validate({ ...collector, spec: { ...collector.spec, replica: 2 } })).toBe(false);
+  });
+
+  it('rejects a probe scheme Kubernetes does not have, and a TLS Secret reference without its key', () => {
+    expect(() => new core.Probe({ httpGet: { port: 3100, scheme: 'TLS' } } as never).validate()).toThrow();
+    const keySecret = schemaValidator('crd-servicemonitors.yaml', 'monitoring.coreos.com/v1', [...SERVICE_MONITOR_TLS, 'properties', 'keySecret']);
+    expect(keySecret({ name: 'fleet-tls' })).toBe(false);
+    expect(keySecret({ name: 'fleet-tls', key: 'tls.key' })).toBe(true);
   });
 
   it('reports a Helm value the chart does not have', () => {

@@ -241,6 +241,88 @@ describe('mTLS with TLS material', () => {
     });
   });
 
+  it('gateway → every backend: each exporter presents the certificate, verifies the backend with the CA, over https where it is HTTP', () => {
+    const gateway = collector(files, 'macos-agent-gateway').config;
+    const exporters = Object.entries(gateway.exporters);
+    expect(exporters.map(([id]) => id).sort()).toEqual(['otlp_grpc/tempo', 'otlp_http/loki', 'prometheus_remote_write']);
+    for (const [id, exporter] of exporters) expect(exporter['tls'], id).toEqual(tls);
+    expect(gateway.exporters['prometheus_remote_write']!['endpoint']).toBe('https://kube-prometheus-stack-prometheus.observability:9090/api/v1/write');
+    expect(gateway.exporters['otlp_http/loki']!['endpoint']).toBe('https://loki.observability:3100/otlp');
+  });
+
+  it('Prometheus serves TLS from the Secret and verifies a client certificate when one is given; it scrapes itself over https', () => {
+    const prometheus = helmValues(files, 'kube-prometheus-stack')['prometheus'] as Node;
+    expect(prometheus).toMatchObject({
+      prometheusSpec: {
+        web: {
+          tlsConfig: {
+            cert: { secret: { name: 'fleet-tls', key: 'tls.crt' } },
+            keySecret: { name: 'fleet-tls', key: 'tls.key' },
+            client_ca: { secret: { name: 'fleet-tls', key: 'ca.crt' } },
+            clientAuthType: 'VerifyClientCertIfGiven',
+          },
+        },
+      },
+      serviceMonitor: { scheme: 'https', tlsConfig: { ca: { secret: { name: 'fleet-tls', key: 'ca.crt' } }, serverName: 'kube-prometheus-stack-prometheus.observability' } },
+    });
+  });
+
+  it('Loki and Tempo serve their HTTP port with TLS from the mounted Secret, verifying a client certificate when given; the kubelet probes over HTTPS', () => {
+    const loki = helmValues(files, 'loki');
+    expect(loki).toMatchObject({
+      loki: {
+        structuredConfig: { server: { http_tls_config: { cert_file: '/etc/loki/tls/tls.crt', key_file: '/etc/loki/tls/tls.key', client_ca_file: '/etc/loki/tls/ca.crt', client_auth_type: 'VerifyClientCertIfGiven' } } },
+        readinessProbe: { httpGet: { scheme: 'HTTPS' } },
+        livenessProbe: { httpGet: { scheme: 'HTTPS' } },
+      },
+      singleBinary: {
+        extraVolumes: [{ name: 'tls', secret: { secretName: 'fleet-tls' } }],
+        extraVolumeMounts: [{ name: 'tls', mountPath: '/etc/loki/tls', readOnly: true }],
+      },
+    });
+    expect(helmValues(files, 'tempo')).toMatchObject({
+      tempo: {
+        server: { http_tls_config: { cert_file: '/etc/tempo/tls/tls.crt', client_ca_file: '/etc/tempo/tls/ca.crt', client_auth_type: 'VerifyClientCertIfGiven' } },
+        readinessProbe: { httpGet: { scheme: 'HTTPS' } },
+        livenessProbe: { httpGet: { scheme: 'HTTPS' } },
+        extraVolumeMounts: [{ name: 'tls', mountPath: '/etc/tempo/tls', readOnly: true }],
+      },
+    });
+  });
+
+  it('Grafana reads Prometheus, Loki and Tempo over https with its client certificate from the mounted Secret ($__file{})', () => {
+    const grafana = helmValues(files, 'kube-prometheus-stack')['grafana'] as Node;
+    expect(grafana['extraSecretMounts']).toEqual([{ name: 'tls', mountPath: '/etc/grafana/tls', secretName: 'fleet-tls', readOnly: true }]);
+    // The chart's sidecar Prometheus data source takes no client certificate: it is provisioned instead.
+    expect(((grafana['sidecar'] as Node)['datasources'] as Node)['defaultDatasourceEnabled']).toBe(false);
+    const sources = grafana['additionalDataSources'] as Node[];
+    expect(sources.map((s) => s['uid'])).toEqual(['prometheus', 'loki', 'tempo']);
+    for (const source of sources) {
+      expect(String(source['url']), String(source['uid'])).toMatch(/^https:\/\/[a-z-]+\.observability:(9090|3100|3200)\/?$/);
+      expect(source['jsonData']).toMatchObject({ tlsAuth: true, tlsAuthWithCACert: true });
+      expect(source['secureJsonData']).toEqual({
+        tlsCACert: '$__file{/etc/grafana/tls/ca.crt}',
+        tlsClientCert: '$__file{/etc/grafana/tls/tls.crt}',
+        tlsClientKey: '$__file{/etc/grafana/tls/tls.key}',
+      });
+    }
+    expect(sources[0]).toMatchObject({ isDefault: true, jsonData: { exemplarTraceIdDestinations: [{ datasourceUid: 'tempo', name: 'trace_id' }] } });
+  });
+
+  it('the NetworkPolicies keep every other pod off the backends\' HTTP ports, which take connections without a client certificate', () => {
+    const policies = files.get('11-network-policies.yaml')!;
+    const sources = (name: string, port: number): string[] => {
+      const policy = policies.find((p) => (p['metadata'] as Node)['name'] === name)!;
+      return ((policy['spec'] as Node)['ingress'] as Node[])
+        .filter((rule) => rule['ports'] === undefined || (rule['ports'] as Node[]).some((p) => p['port'] === port))
+        .flatMap((rule) => (rule['from'] as Node[]).map((f) => ((f['podSelector'] as Node)['matchLabels'] as Record<string, string>)['app.kubernetes.io/name']!));
+    };
+    const allowed = ['grafana', 'macos-agent-gateway-collector', 'prometheus'];
+    expect([...new Set(sources('macos-agent-prometheus-write', 9090))].sort()).toEqual(allowed);
+    expect([...new Set(sources('macos-agent-loki-write', 3100))].sort()).toEqual(allowed);
+    expect([...new Set(sources('macos-agent-tempo-write', 3200))].sort()).toEqual(['grafana', 'prometheus']);
+  });
+
   it('writes a Secret from --ca-file/--cert-file/--key-file, 0600', () => {
     const dir = mkdtempSync(join(tmpdir(), 'macos-agent-tls-'));
     const pem = (what: string): string => { const path = join(dir, what); writeFileSync(path, `-----BEGIN ${what}-----\nhandmade\n-----END ${what}-----\n`); return path; };
@@ -249,6 +331,27 @@ describe('mTLS with TLS material', () => {
     expect(namespace.mode).toBe(0o600);
     const secret = parseAllDocuments(namespace.text).map((d) => d.toJS() as Node).find((o) => o['kind'] === 'Secret')!;
     expect(Object.keys(secret['stringData'] as Node)).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
+  });
+});
+
+describe('without TLS material the backends stay plaintext', () => {
+  const files = stack();
+
+  it('the gateway writes over http, the backends serve no TLS, Grafana reads over http with no client certificate', () => {
+    const gateway = collector(files, 'macos-agent-gateway').config;
+    expect(gateway.exporters['prometheus_remote_write']).toMatchObject({ endpoint: 'http://kube-prometheus-stack-prometheus.observability:9090/api/v1/write', tls: { insecure: true } });
+    expect(gateway.exporters['otlp_http/loki']).toMatchObject({ endpoint: 'http://loki.observability:3100/otlp', tls: { insecure: true } });
+    const prometheus = helmValues(files, 'kube-prometheus-stack');
+    expect((prometheus['prometheus'] as Node)['prometheusSpec']).not.toHaveProperty('web');
+    expect(prometheus['prometheus']).not.toHaveProperty('serviceMonitor');
+    expect((helmValues(files, 'loki')['loki'] as Node)['structuredConfig']).not.toHaveProperty('server');
+    expect(helmValues(files, 'tempo')['tempo']).not.toHaveProperty('server');
+    const grafana = prometheus['grafana'] as Node;
+    expect(grafana).not.toHaveProperty('extraSecretMounts');
+    for (const source of grafana['additionalDataSources'] as Node[]) {
+      expect(String(source['url'])).toMatch(/^http:\/\//);
+      expect(source).not.toHaveProperty('secureJsonData');
+    }
   });
 });
 

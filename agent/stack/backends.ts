@@ -1,8 +1,9 @@
 import { stringify } from 'yaml';
 import { COLLECTOR_VERSION } from '../fleet/components.js';
+import { alertmanagerValues } from './alertmanager.js';
 import { KUBE_PROMETHEUS_STACK_CHART, LOKI_CHART, OPERATOR_CHART, TEMPO_CHART, type PinnedChart } from './charts.js';
-import { backendEndpoints, OTLP_GRPC_PORT, type Manifest } from './collectors.js';
-import type { StackOptions } from './options.js';
+import { OTLP_GRPC_PORT, type Manifest } from './collectors.js';
+import type { StackOptions, StackTls } from './options.js';
 
 // The Operator and the backends, each a K3s HelmChart (helm.cattle.io/v1) of the chart users
 // already deploy, with the design's retention and storage.
@@ -53,10 +54,144 @@ function volumeClaim(opts: StackOptions, size: string): Record<string, unknown> 
   };
 }
 
+/**
+ * How the backends serve their HTTP port with TLS material: their certificate, and the client's
+ * verified against the CA when one is presented. Not RequireAndVerifyClientCert: the kubelet's
+ * HTTP probes present no client certificate and would fail
+ * (prometheus-operator/prometheus-operator#5419, the same for Loki's and Tempo's probes). Only
+ * the gateway, Grafana and Prometheus may reach those ports (network-policies.ts).
+ */
+export const CLIENT_AUTH_TYPE = 'VerifyClientCertIfGiven';
+
+/** Where Grafana's, Loki's and Tempo's pods mount the TLS Secret (keys ca.crt, tls.crt, tls.key). */
+export const TLS_MOUNT = { grafana: '/etc/grafana/tls', loki: '/etc/loki/tls', tempo: '/etc/tempo/tls' } as const;
+
+/** The Services Grafana and the gateway reach the backends by: the names the certificate must carry. */
+function backendHosts(namespace: string): { prometheus: string; loki: string; tempo: string } {
+  return {
+    prometheus: `${KUBE_PROMETHEUS_STACK_CHART.release}-prometheus.${namespace}`,
+    loki: `${LOKI_CHART.release}.${namespace}`,
+    tempo: `${TEMPO_CHART.release}.${namespace}`,
+  };
+}
+
+/** The `http_tls_config` of Loki's and Tempo's servers (dskit's server block). */
+function httpServerTls(dir: string): Record<string, unknown> {
+  return { cert_file: `${dir}/tls.crt`, key_file: `${dir}/tls.key`, client_ca_file: `${dir}/ca.crt`, client_auth_type: CLIENT_AUTH_TYPE };
+}
+
+/** The charts render these probes as written; with TLS the kubelet probes over HTTPS (Helm merges path and port). */
+const HTTPS_PROBES = { readinessProbe: { httpGet: { scheme: 'HTTPS' } }, livenessProbe: { httpGet: { scheme: 'HTTPS' } } } as const;
+
+/** Prometheus's web server (prometheus-operator's WebTLSConfig), from the stack's Secret. */
+function prometheusWebTls(tls: StackTls): Record<string, unknown> {
+  return {
+    tlsConfig: {
+      cert: { secret: { name: tls.secretName, key: 'tls.crt' } },
+      keySecret: { name: tls.secretName, key: 'tls.key' },
+      client_ca: { secret: { name: tls.secretName, key: 'ca.crt' } },
+      clientAuthType: CLIENT_AUTH_TYPE,
+    },
+  };
+}
+
+/** Prometheus scraping itself over HTTPS (the chart's self ServiceMonitor), presenting the stack's certificate. */
+function prometheusSelfScrape(tls: StackTls, namespace: string): Record<string, unknown> {
+  return {
+    scheme: 'https',
+    tlsConfig: {
+      ca: { secret: { name: tls.secretName, key: 'ca.crt' } },
+      cert: { secret: { name: tls.secretName, key: 'tls.crt' } },
+      keySecret: { name: tls.secretName, key: 'tls.key' },
+      // Targets are pod IPs: the certificate is checked against the Service name.
+      serverName: backendHosts(namespace).prometheus,
+    },
+  };
+}
+
+/**
+ * Grafana reads every backend over mTLS: the CA and its client certificate from the mounted
+ * Secret, through provisioning's `$__file{}` (so no key material sits in the datasource config).
+ */
+function grafanaTls(): { jsonData: Record<string, unknown>; secureJsonData: Record<string, unknown> } {
+  return {
+    jsonData: { tlsAuth: true, tlsAuthWithCACert: true },
+    secureJsonData: {
+      tlsCACert: `$__file{${TLS_MOUNT.grafana}/ca.crt}`,
+      tlsClientCert: `$__file{${TLS_MOUNT.grafana}/tls.crt}`,
+      tlsClientKey: `$__file{${TLS_MOUNT.grafana}/tls.key}`,
+    },
+  };
+}
+
+/**
+ * Grafana's data sources. Without TLS, Prometheus is the chart's sidecar data source; with TLS it
+ * is provisioned here, as the sidecar's takes no client certificate.
+ */
+function grafanaDataSources(opts: StackOptions): Record<string, unknown>[] {
+  const tls = opts.tls === undefined ? undefined : grafanaTls();
+  const hosts = backendHosts(opts.namespace);
+  const scheme = tls === undefined ? 'http' : 'https';
+  const withTls = (jsonData: Record<string, unknown>): Record<string, unknown> => tls === undefined
+    ? { jsonData }
+    : { jsonData: { ...jsonData, ...tls.jsonData }, secureJsonData: { ...tls.secureJsonData } };
+  const prometheus = tls === undefined ? [] : [{
+    name: 'Prometheus',
+    uid: DATASOURCE_UID.prometheus,
+    type: 'prometheus',
+    access: 'proxy',
+    url: `${scheme}://${hosts.prometheus}:9090/`,
+    isDefault: true,
+    // The sidecar data source's timeInterval and httpMethod; exemplars link to their trace.
+    ...withTls({ timeInterval: '30s', httpMethod: 'POST', exemplarTraceIdDestinations: [{ datasourceUid: DATASOURCE_UID.tempo, name: 'trace_id' }] }),
+  }];
+  return [
+    ...prometheus,
+    {
+      name: 'Loki',
+      uid: DATASOURCE_UID.loki,
+      type: 'loki',
+      access: 'proxy',
+      url: `${scheme}://${hosts.loki}:3100`,
+      ...withTls({
+        // A log line's trace_id opens the trace in Tempo. `$$` escapes Grafana's provisioning variables.
+        derivedFields: [{ name: 'TraceID', matcherType: 'label', matcherRegex: 'trace_id', datasourceUid: DATASOURCE_UID.tempo, url: '$${__value.raw}', urlDisplayLabel: 'View trace' }],
+      }),
+    },
+    {
+      name: 'Tempo',
+      uid: DATASOURCE_UID.tempo,
+      type: 'tempo',
+      access: 'proxy',
+      url: `${scheme}://${hosts.tempo}:3200`,
+      ...withTls({
+        tracesToLogsV2: { datasourceUid: DATASOURCE_UID.loki, filterByTraceID: true, spanStartTimeShift: '-5m', spanEndTimeShift: '5m' },
+        tracesToMetrics: {
+          datasourceUid: DATASOURCE_UID.prometheus,
+          spanStartTimeShift: '-5m',
+          spanEndTimeShift: '5m',
+          tags: [{ key: 'service.name', value: 'service_name' }, { key: 'host.name', value: 'host_name' }],
+        },
+        serviceMap: { datasourceUid: DATASOURCE_UID.prometheus },
+        nodeGraph: { enabled: true },
+        lokiSearch: { datasourceUid: DATASOURCE_UID.loki },
+      }),
+    },
+  ];
+}
+
 export function kubePrometheusStackValues(opts: StackOptions): Record<string, unknown> {
-  const backends = backendEndpoints(opts.namespace);
-  const lokiUrl = backends.loki;
-  const tempoUrl = `http://${TEMPO_CHART.release}.${opts.namespace}:3200`;
+  const dashboards = { enabled: true, label: 'grafana_dashboard', labelValue: '1' };
+  const sidecar = opts.tls === undefined
+    ? {
+      datasources: {
+        uid: DATASOURCE_UID.prometheus,
+        // Exemplars on Prometheus graphs link to their trace.
+        exemplarTraceIdDestinations: { datasourceUid: DATASOURCE_UID.tempo, traceIdLabelName: 'trace_id' },
+      },
+      dashboards,
+    }
+    : { datasources: { defaultDatasourceEnabled: false }, dashboards };
   return {
     prometheus: {
       prometheusSpec: {
@@ -64,51 +199,16 @@ export function kubePrometheusStackValues(opts: StackOptions): Record<string, un
         enableRemoteWriteReceiver: true,
         enableFeatures: ['exemplar-storage'],
         storageSpec: { volumeClaimTemplate: { spec: volumeClaim(opts, opts.sizes.prometheus) } },
+        ...(opts.tls === undefined ? {} : { web: prometheusWebTls(opts.tls) }),
       },
+      ...(opts.tls === undefined ? {} : { serviceMonitor: prometheusSelfScrape(opts.tls, opts.namespace) }),
     },
-    alertmanager: { enabled: true },
+    alertmanager: alertmanagerValues(opts),
     grafana: {
       admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
-      sidecar: {
-        datasources: {
-          uid: DATASOURCE_UID.prometheus,
-          // Exemplars on Prometheus graphs link to their trace.
-          exemplarTraceIdDestinations: { datasourceUid: DATASOURCE_UID.tempo, traceIdLabelName: 'trace_id' },
-        },
-        dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1' },
-      },
-      additionalDataSources: [
-        {
-          name: 'Loki',
-          uid: DATASOURCE_UID.loki,
-          type: 'loki',
-          access: 'proxy',
-          url: lokiUrl,
-          jsonData: {
-            // A log line's trace_id opens the trace in Tempo. `$$` escapes Grafana's provisioning variables.
-            derivedFields: [{ name: 'TraceID', matcherType: 'label', matcherRegex: 'trace_id', datasourceUid: DATASOURCE_UID.tempo, url: '$${__value.raw}', urlDisplayLabel: 'View trace' }],
-          },
-        },
-        {
-          name: 'Tempo',
-          uid: DATASOURCE_UID.tempo,
-          type: 'tempo',
-          access: 'proxy',
-          url: tempoUrl,
-          jsonData: {
-            tracesToLogsV2: { datasourceUid: DATASOURCE_UID.loki, filterByTraceID: true, spanStartTimeShift: '-5m', spanEndTimeShift: '5m' },
-            tracesToMetrics: {
-              datasourceUid: DATASOURCE_UID.prometheus,
-              spanStartTimeShift: '-5m',
-              spanEndTimeShift: '5m',
-              tags: [{ key: 'service.name', value: 'service_name' }, { key: 'host.name', value: 'host_name' }],
-            },
-            serviceMap: { datasourceUid: DATASOURCE_UID.prometheus },
-            nodeGraph: { enabled: true },
-            lokiSearch: { datasourceUid: DATASOURCE_UID.loki },
-          },
-        },
-      ],
+      ...(opts.tls === undefined ? {} : { extraSecretMounts: [{ name: 'tls', mountPath: TLS_MOUNT.grafana, secretName: opts.tls.secretName, readOnly: true }] }),
+      sidecar,
+      additionalDataSources: grafanaDataSources(opts),
     },
   };
 }
@@ -125,13 +225,21 @@ export function lokiValues(opts: StackOptions): Record<string, unknown> {
       },
       // Merged over the chart's rendered config. OTLP ingestion keeps resource attributes as
       // structured metadata; retention_period is what the compactor enforces.
-      structuredConfig: { limits_config: { retention_period: `${RETENTION.lokiHours}h`, allow_structured_metadata: true } },
+      structuredConfig: {
+        limits_config: { retention_period: `${RETENTION.lokiHours}h`, allow_structured_metadata: true },
+        ...(opts.tls === undefined ? {} : { server: { http_tls_config: httpServerTls(TLS_MOUNT.loki) } }),
+      },
       // Retention is enforced only by the compactor with retention_enabled.
       compactor: { retention_enabled: true, delete_request_store: 'filesystem' },
+      ...(opts.tls === undefined ? {} : HTTPS_PROBES),
     },
     singleBinary: {
       replicas: 1,
       persistence: { enabled: true, size: opts.sizes.loki, ...(opts.storageClass === undefined ? {} : { storageClass: opts.storageClass }) },
+      ...(opts.tls === undefined ? {} : {
+        extraVolumes: [{ name: 'tls', secret: { secretName: opts.tls.secretName } }],
+        extraVolumeMounts: [{ name: 'tls', mountPath: TLS_MOUNT.loki, readOnly: true }],
+      }),
     },
     gateway: { enabled: false },
     chunksCache: { enabled: false },
@@ -141,22 +249,24 @@ export function lokiValues(opts: StackOptions): Record<string, unknown> {
   };
 }
 
-/** Where Tempo's pod mounts the TLS Secret, with TLS material. */
-export const TEMPO_TLS_DIR = '/etc/tempo/tls';
-
 /**
  * Tempo takes OTLP/gRPC from the gateway only; with TLS material its receiver requires a client
- * certificate signed by the CA (mTLS). Its query API (3200), which Grafana reads, is unchanged.
+ * certificate signed by the CA (mTLS), and its query API (3200), which Grafana reads, serves TLS
+ * and verifies a client certificate when given (CLIENT_AUTH_TYPE).
  */
 export function tempoValues(opts: StackOptions): Record<string, unknown> {
   const tls = opts.tls === undefined ? {} : {
-    tls: { cert_file: `${TEMPO_TLS_DIR}/tls.crt`, key_file: `${TEMPO_TLS_DIR}/tls.key`, client_ca_file: `${TEMPO_TLS_DIR}/ca.crt` },
+    tls: { cert_file: `${TLS_MOUNT.tempo}/tls.crt`, key_file: `${TLS_MOUNT.tempo}/tls.key`, client_ca_file: `${TLS_MOUNT.tempo}/ca.crt` },
   };
   return {
     tempo: {
       retention: `${RETENTION.tempoHours}h`,
       receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${OTLP_GRPC_PORT}`, ...tls } } } },
-      ...(opts.tls === undefined ? {} : { extraVolumeMounts: [{ name: 'tls', mountPath: TEMPO_TLS_DIR, readOnly: true }] }),
+      ...(opts.tls === undefined ? {} : {
+        server: { http_tls_config: httpServerTls(TLS_MOUNT.tempo) },
+        ...HTTPS_PROBES,
+        extraVolumeMounts: [{ name: 'tls', mountPath: TLS_MOUNT.tempo, readOnly: true }],
+      }),
     },
     ...(opts.tls === undefined ? {} : { extraVolumes: [{ name: 'tls', secret: { secretName: opts.tls.secretName } }] }),
     persistence: { enabled: true, size: opts.sizes.tempo, ...(opts.storageClass === undefined ? {} : { storageClassName: opts.storageClass }) },

@@ -29,6 +29,8 @@ export function addStackOptions(command: Command): Command {
     .option('--key-file <path>', 'its key')
     .option('--tls-secret <name>', 'instead of the files: a Secret in the namespace holding ca.crt, tls.crt and tls.key')
     .option('--bearer-token-secret <name>', 'require a bearer token on the gateway\'s OTLP receivers: a Secret with the key "token"')
+    .option('--alert-webhook-url <url>', 'Alertmanager sends the alerts to this http(s) webhook (default: nowhere, they stay in Alertmanager)')
+    .option('--alert-webhook-token-secret <name>', 'the webhook\'s bearer token: a Secret with the key "token", read by Alertmanager from its mount')
     .option('--mac-hosts <hosts>', 'comma-separated Mac host names: also write macs/HOST/otelcol-node.yaml for each')
     .option('--validate', 'run "otelcol-contrib validate" on the node and gateway configs when otelcol-contrib is on PATH')
     .addHelpText('after', `

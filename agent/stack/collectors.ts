@@ -97,25 +97,29 @@ function secretVolumes(opts: StackOptions): { volumes: Manifest[]; mounts: Manif
   return { volumes, mounts };
 }
 
-/** The in-cluster backends the gateway writes to, named after the pinned charts' releases. */
-export function backendEndpoints(namespace: string): { prometheus: string; loki: string; tempo: string } {
+/**
+ * The in-cluster backends the gateway writes to, named after the pinned charts' releases: https
+ * with TLS material (the backends then serve TLS, see backends.ts), plaintext without.
+ */
+export function backendEndpoints(namespace: string, tls: boolean): { prometheus: string; loki: string; tempo: string } {
+  const scheme = tls ? 'https' : 'http';
   return {
-    prometheus: `http://${KUBE_PROMETHEUS_STACK_CHART.release}-prometheus.${namespace}:9090/api/v1/write`,
-    loki: `http://${LOKI_CHART.release}.${namespace}:3100`,
+    prometheus: `${scheme}://${KUBE_PROMETHEUS_STACK_CHART.release}-prometheus.${namespace}:9090/api/v1/write`,
+    loki: `${scheme}://${LOKI_CHART.release}.${namespace}:3100`,
     tempo: `${TEMPO_CHART.release}.${namespace}:${OTLP_GRPC_PORT}`,
   };
 }
 
 export function gatewayConfig(opts: StackOptions): CollectorConfig {
-  const backends = backendEndpoints(opts.namespace);
+  const backends = backendEndpoints(opts.namespace, opts.tls !== undefined);
+  // With TLS material every backend requires or verifies the gateway's client certificate.
+  const clientTls = opts.tls === undefined ? undefined : CLIENT_TLS;
   const gateway: GatewayOptions = {
     ...common(opts, opts.gatewayMemoryMib, opts.tls === undefined ? undefined : SERVER_TLS),
     role: 'gateway',
-    prometheus: { url: backends.prometheus, tls: undefined },
-    loki: { url: backends.loki, tls: undefined },
-    // Tempo's OTLP receiver takes mTLS with the stack's material; Prometheus and Loki serve
-    // their readers on the same port, so they stay plaintext behind the NetworkPolicies.
-    tempo: { hostPort: backends.tempo, tls: opts.tls === undefined ? undefined : CLIENT_TLS },
+    prometheus: { url: backends.prometheus, tls: clientTls },
+    loki: { url: backends.loki, tls: clientTls },
+    tempo: { hostPort: backends.tempo, tls: clientTls },
     slowTraceThresholdMs: opts.slowTraceThresholdMs,
     samplingPercentage: opts.tailSamplingPercentage,
   };

@@ -3,7 +3,10 @@ import { COMPONENT_LABEL, GATEWAY_SERVICE, OTLP_GRPC_PORT, OTLP_HTTP_PORT, PART_
 import type { StackOptions } from './options.js';
 
 // Only the node collectors reach the gateway, and only the gateway (and Grafana, which reads)
-// reaches the backends.
+// reaches the backends. With TLS material the backends' HTTP ports (Prometheus 9090, Loki 3100,
+// Tempo 3200) verify a client certificate only when one is presented (backends.ts,
+// CLIENT_AUTH_TYPE, for the kubelet's probes), so these policies are what keeps every other pod
+// off them: only the gateway, Grafana and Prometheus (self-scrape) get through.
 
 const NODE_PODS = { matchLabels: { [COMPONENT_LABEL]: 'macos-agent-node-collector' } };
 const GATEWAY_PODS = { matchLabels: { [COMPONENT_LABEL]: GATEWAY_SERVICE } };

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError, parseDuration } from '../config.js';
+import type { AlertWebhook } from './alertmanager.js';
 import { DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_SAMPLING_PERCENTAGE, DEFAULT_SLOW_TRACE_THRESHOLD_MS } from '../fleet/options.js';
 
 // The flags of `macos-agent stack`, checked and turned into the typed inputs the builders take.
@@ -32,6 +33,8 @@ export interface StackFlags {
   keyFile?: string;
   tlsSecret?: string;
   bearerTokenSecret?: string;
+  alertWebhookUrl?: string;
+  alertWebhookTokenSecret?: string;
   macHosts?: string;
   validate?: boolean;
 }
@@ -56,6 +59,8 @@ export interface StackOptions {
   readonly nodeMemoryMib: number;
   readonly tls: StackTls | undefined;
   readonly bearerTokenSecret: string | undefined;
+  /** Where Alertmanager sends the alerts; none: they are kept in Alertmanager, sent nowhere. */
+  readonly alertWebhook: AlertWebhook | undefined;
   readonly macHosts: readonly string[];
   readonly validate: boolean;
 }
@@ -120,6 +125,26 @@ function tls(flags: StackFlags): StackTls | undefined {
   };
 }
 
+function alertWebhook(flags: StackFlags): AlertWebhook | undefined {
+  if (flags.alertWebhookUrl === undefined) {
+    if (flags.alertWebhookTokenSecret !== undefined) throw new ConfigError('--alert-webhook-token-secret needs --alert-webhook-url: the token is sent to that webhook');
+    return undefined;
+  }
+  const value = flags.alertWebhookUrl;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`invalid value "${value}" for --alert-webhook-url: expected an http:// or https:// URL, e.g. https://alerts.example.com/hook`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`invalid value "${value}" for --alert-webhook-url: expected an http:// or https:// URL, e.g. https://alerts.example.com/hook`);
+  if (url.username !== '' || url.password !== '') throw new ConfigError('--alert-webhook-url holds credentials: give the URL without them and the token in a Secret (--alert-webhook-token-secret NAME, key "token")');
+  return {
+    url: value,
+    tokenSecret: flags.alertWebhookTokenSecret === undefined ? undefined : name('--alert-webhook-token-secret', flags.alertWebhookTokenSecret, DNS_SUBDOMAIN, 'a Secret name holding the key "token"'),
+  };
+}
+
 /** Checks the flags of `macos-agent stack`; throws ConfigError naming the flag. */
 export function parseStackFlags(flags: StackFlags): StackOptions {
   if (flags.out === undefined || flags.out.trim() === '') throw new ConfigError('--out DIR is required: the folder the numbered manifests are written to (it must not exist yet, or be empty)');
@@ -145,6 +170,7 @@ export function parseStackFlags(flags: StackFlags): StackOptions {
     nodeMemoryMib: flags.nodeMemoryMib === undefined ? DEFAULT_MEMORY_LIMIT_MIB.node : integer('--node-memory-mib', flags.nodeMemoryMib, 128, 16_384),
     tls: tls(flags),
     bearerTokenSecret: flags.bearerTokenSecret === undefined ? undefined : name('--bearer-token-secret', flags.bearerTokenSecret, DNS_SUBDOMAIN, 'a Secret name holding the key "token"'),
+    alertWebhook: alertWebhook(flags),
     macHosts,
     validate: flags.validate === true,
   };

@@ -3,6 +3,7 @@ import { buildAlertRules } from '../fleet/alerts.js';
 import { COLLECTOR_VERSION } from '../fleet/components.js';
 import { buildDashboard } from '../fleet/dashboard.js';
 import { buildNodeConfig } from '../fleet/node-config.js';
+import { webhookTokenFile, WEBHOOK_TOKEN_KEY } from './alertmanager.js';
 import { backendCharts, GRAFANA_ADMIN_SECRET, RULE_SELECTOR_LABELS } from './backends.js';
 import { collectorRbac, gatewayCollector, nodeCollector, OTLP_GRPC_PORT, OTLP_MACS_PORT, PART_OF, type Manifest } from './collectors.js';
 import { instrumentation } from './instrumentation.js';
@@ -122,6 +123,11 @@ export function nextSteps(opts: StackOptions): string {
   ];
   if (opts.bearerTokenSecret !== undefined) {
     lines.push(`Create the collectors' bearer token Secret:`, `  kubectl -n ${opts.namespace} create secret generic ${opts.bearerTokenSecret} --from-file=token=PATH_TO_A_TOKEN_FILE`);
+  }
+  if (opts.alertWebhook === undefined) {
+    lines.push(`Alerts go nowhere: Alertmanager's default receiver sends nothing (give --alert-webhook-url URL to have them sent).`);
+  } else if (opts.alertWebhook.tokenSecret !== undefined) {
+    lines.push(`Create the alert webhook's token Secret (Alertmanager reads it from ${webhookTokenFile(opts.alertWebhook.tokenSecret)}):`, `  kubectl -n ${opts.namespace} create secret generic ${opts.alertWebhook.tokenSecret} --from-file=${WEBHOOK_TOKEN_KEY}=PATH_TO_A_TOKEN_FILE`);
   }
   if (opts.tls !== undefined && opts.tls.files === undefined) {
     lines.push(`The Secret ${opts.tls.secretName} must hold ca.crt, tls.crt and tls.key in ${opts.namespace}.`);

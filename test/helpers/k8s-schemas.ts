@@ -51,6 +51,21 @@ export function crdValidator(file: string, apiVersion: string): ValidateFunction
   return validate;
 }
 
+/** A validator of one subschema of a CRD version, at `path` below its openAPIV3Schema's `properties`. */
+export function schemaValidator(file: string, apiVersion: string, path: readonly string[]): ValidateFunction {
+  const crd = parse(readFileSync(join(SCHEMAS, 'crds', file), 'utf8')) as { spec: { group: string; versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
+  const entry = crd.spec.versions.find((v) => v.name === apiVersion.slice(crd.spec.group.length + 1));
+  if (entry === undefined) throw new Error(`${file} serves no version ${apiVersion}`);
+  let node: Schema = entry.schema.openAPIV3Schema;
+  for (const key of path) {
+    const next = (key === 'items' ? node['items'] : (node['properties'] as Schema | undefined)?.[key] ?? node[key]) as Schema | undefined;
+    if (next === undefined) throw new Error(`${file}: no ${path.join('.')}`);
+    node = next;
+  }
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  return ajv.compile(strict(node) as Schema);
+}
+
 /** ajv's errors, one per line, for a failing expectation's message. */
 export function errorsOf(validate: ValidateFunction): string {
   return (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`).join('\n');
