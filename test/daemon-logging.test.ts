@@ -54,6 +54,15 @@ async function exportsGoOn(receiver: OtlpReceiver, more = 3): Promise<void> {
   await until(() => receiver.accepted().length >= seen + more, 10_000, `${more} more exports`);
 }
 
+/** Starts the agent logging to a file in the set-up's folder and waits for its start line there. */
+async function startLoggingToFile(s: Setup, extraArgs: string[] = []): Promise<{ agent: AgentProcess; logFile: string }> {
+  const logFile = join(s.dir, 'agent.log');
+  const agent = new AgentProcess([...extraArgs, ...s.args], { ...s.env, MACOS_AGENT_LOG_FILE: logFile });
+  cleanups.push(() => agent.kill());
+  await until(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('macos-agent started'), 15_000, 'the start line in the log file');
+  return { agent, logFile };
+}
+
 describe('a log that cannot be written never stops the daemon', () => {
   it('keeps collecting and exporting with its log file at the file-size limit (EFBIG), and says how many lines were lost once it can write again', async () => {
     const s = await setup();
@@ -105,10 +114,7 @@ describe('a log that cannot be written never stops the daemon', () => {
 describe('log rotation without a signal (the service\'s newsyslog entry has the N flag)', () => {
   it('notices the renamed log within 2 s and reopens it under its name; lines written meanwhile are whole in the rotated file', async () => {
     const s = await setup();
-    const logFile = join(s.dir, 'agent.log');
-    const agent = new AgentProcess(['--log-level', 'debug', ...s.args], { ...s.env, MACOS_AGENT_LOG_FILE: logFile });
-    cleanups.push(() => agent.kill());
-    await until(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('macos-agent started'), 15_000, 'the start line in the log file');
+    const { agent, logFile } = await startLoggingToFile(s, ['--log-level', 'debug']);
 
     // What newsyslog does: rename, then create the empty file with the entry's owner and mode.
     renameSync(logFile, `${logFile}.0`);
@@ -132,10 +138,7 @@ describe('log rotation without a signal (the service\'s newsyslog entry has the 
 
   it('when the new file cannot be opened yet, says so once, keeps logging to the rotated file and reopens once it can', async () => {
     const s = await setup();
-    const logFile = join(s.dir, 'agent.log');
-    const agent = new AgentProcess(s.args, { ...s.env, MACOS_AGENT_LOG_FILE: logFile });
-    cleanups.push(() => agent.kill());
-    await until(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('macos-agent started'), 15_000, 'the start line in the log file');
+    const { agent, logFile } = await startLoggingToFile(s);
 
     renameSync(logFile, `${logFile}.0`);
     // Something in the way that is not a file: the open fails (EISDIR) on every check.
@@ -156,10 +159,7 @@ describe('log rotation without a signal (the service\'s newsyslog entry has the 
 describe('SIGHUP', () => {
   it('reopens the log file after rotation: new lines land in the new file, the daemon keeps running and exporting', async () => {
     const s = await setup();
-    const logFile = join(s.dir, 'agent.log');
-    const agent = new AgentProcess(s.args, { ...s.env, MACOS_AGENT_LOG_FILE: logFile });
-    cleanups.push(() => agent.kill());
-    await until(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('macos-agent started'), 15_000, 'the start line in the log file');
+    const { agent, logFile } = await startLoggingToFile(s);
     expect(agent.output).toBe('');
 
     renameSync(logFile, `${logFile}.0`);

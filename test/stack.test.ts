@@ -159,6 +159,11 @@ describe('macos-agent stack (the command)', () => {
     ['a bad storage class', ['--storage-class', 'Fast_SSD'], /invalid value "Fast_SSD" for --storage-class: expected a StorageClass name/],
     ['a bad size', ['--prometheus-size', '300GB'], /invalid value "300GB" for --prometheus-size: expected a size such as 300Gi/],
     ['a sampling share above 100', ['--head-sampling-percentage', '150'], /invalid value "150" for --head-sampling-percentage: expected a percentage from 0 to 100/],
+    ['an ftp URL', ['--alert-webhook-url', 'ftp://x'], /invalid value "ftp:\/\/x" for --alert-webhook-url: expected an http:\/\/ or https:\/\/ URL/],
+    ['no URL at all', ['--alert-webhook-url', 'alerts.example.com'], /invalid value "alerts\.example\.com" for --alert-webhook-url/],
+    ['credentials in the URL', ['--alert-webhook-url', 'https://user:secret@alerts.example.com/'], /--alert-webhook-url holds credentials: .*--alert-webhook-token-secret/],
+    ['a token Secret without a URL', ['--alert-webhook-token-secret', 'alert-webhook-token'], /--alert-webhook-token-secret needs --alert-webhook-url/],
+    ['a bad Secret name', ['--alert-webhook-url', 'https://a.example/', '--alert-webhook-token-secret', 'Bad_Name'], /invalid value "Bad_Name" for --alert-webhook-token-secret/],
   ];
   it.each(cases)('exits 2 and writes nothing for %s', async (_name, args, message) => {
     const parent = mkdtempSync(join(tmpdir(), 'macos-agent-stack-'));
