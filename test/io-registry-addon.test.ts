@@ -22,14 +22,13 @@ import { SourceError, type Source, type SourceContext } from '../agent/sources/s
 import { catScript } from './helpers/fake-bin.js';
 import { REPO } from './helpers/cli.js';
 import { useAddonHarness } from './native/addon-harness.js';
-import { useRegistrySimulation, writeRegistryTable } from './native/simulated-ioregistry.js';
+import { agxSuperclasses, useRegistrySimulation, writeRegistryTable } from './native/simulated-ioregistry.js';
 
 const CAPTURE = join(REPO, 'test', 'fixtures', 'ioreg', 'm1-mba10_1-macos11.0.1-20B29-ioreg-l-full-ThomasKaiser.txt.gz');
 const BUNDLE = join(REPO, 'test', 'fixtures', 'bundles', 'm1-macbookair');
 const full = parseIoreg(gunzipSync(readFileSync(CAPTURE)).toString('latin1')).roots;
 const textRoots = (file: string): IoregEntry[] => parseIoreg(readFileSync(join(BUNDLE, file), 'utf8')).roots;
-// What IOServiceMatching("IOAccelerator") relies on: the M1's AGX driver class derives from it.
-const superclasses = (e: IoregEntry): string[] => (e.className.startsWith('AGXAccelerator') ? ['IOAccelerator'] : []);
+const superclasses = agxSuperclasses;
 /** An ioreg that fails the collection if run: the addon path must not spawn it. */
 const FORBIDDEN_IOREG = '#!/bin/sh\necho "ioreg must not run" >&2\nexit 1\n';
 

@@ -1,12 +1,14 @@
 // The agent installed as on a Mac, for the daemon benchmark: a copy of the compiled agent whose
 // build/Release/smc.node is the real glue (native/smc_iokit.cc, native/host_mach.cc, binding.cc)
-// compiled against the tests' simulated AppleSMC, Mach host, sysctlbyname, interface MIB and
-// notifyd, answering from real captures (the bundle's SMC dump, the counters of its vm_stat
-// capture, its sysctl values, its netstat and notifyutil output). The daemon then reads the SMC,
-// the memory counters, installed memory and swap, memory pressure and the interfaces through the addon,
-// as it does on a Mac, and starts no process per cycle. What a simulation cannot show is the
+// compiled against the tests' simulated AppleSMC, Mach host, sysctlbyname, interface MIB, notifyd
+// and I/O Registry, answering from real captures (the bundle's SMC dump, the counters of its vm_stat
+// capture, its sysctl values, its netstat and notifyutil output, a full `ioreg -l`). The daemon
+// then reads the SMC, the memory counters, installed memory and swap, memory pressure, the
+// interfaces, disks, GPU and battery through the addon, as it does on a Mac, and starts no process
+// per cycle. What a simulation cannot show is the
 // kernel calls' own cost (an IOKit, Mach or sysctl call each).
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,10 +17,17 @@ import { hostStatisticsOf, writeHostTable } from '../../test/native/simulated-ho
 import { hostSysctlsOf, writeSysctlTable } from '../../test/native/simulated-sysctl.ts';
 import { writeIfmibTable } from '../../test/native/simulated-ifmib.ts';
 import { writeNotifyTable } from '../../test/native/simulated-notify.ts';
+import { agxSuperclasses, writeRegistryTable } from '../../test/native/simulated-ioregistry.ts';
 import { requireFixture } from './fixtures.js';
 import { DIST, REPO } from './paths.js';
 
 /** The bench bundle's sysctl capture has no memorystatus sysctls: these come from a Mac16,1's `sysctl`. */
+/**
+ * The I/O Registry the disk, GPU and battery sources read: the one full `ioreg -l` capture, an M1
+ * MacBook Air's (a laptop: the battery source has a battery to read).
+ */
+const IOREGISTRY_CAPTURE = join(REPO, 'test', 'fixtures', 'ioreg', 'm1-mba10_1-macos11.0.1-20B29-ioreg-l-full-ThomasKaiser.txt.gz');
+
 const MEMORYSTATUS_CAPTURE = 'applesilicon-mac16_1-24gb-macos26.5-sysctl-memorystatus-sampleA-indexid69173928752.txt';
 
 /**
@@ -49,17 +58,17 @@ export async function makeMacInstall(bundle) {
   const { parseNetstat } = await import(pathToFileURL(join(DIST, 'parsers', 'netstat.js')).href);
   const { parseNotifyutilThermalPressure } = await import(pathToFileURL(join(DIST, 'parsers', 'thermal-pressure.js')).href);
   const ifmibTable = writeIfmibTable(root, parseNetstat(readFileSync(join(bundle.dir, 'netstat.txt'), 'utf8')).interfaces);
+  const { parseIoreg } = await import(pathToFileURL(join(DIST, 'parsers', 'ioreg.js')).href);
+  const registryTable = writeRegistryTable(root, parseIoreg(gunzipSync(readFileSync(IOREGISTRY_CAPTURE)).toString('latin1')).roots, { superclasses: agxSuperclasses });
   const notifyTable = writeNotifyTable(root, parseNotifyutilThermalPressure(readFileSync(join(bundle.dir, 'notifyutil.txt'), 'utf8')).level);
   return {
     cli: join(root, 'dist', 'macos-agent.js'),
     compiledCli: join(root, 'dist', 'agent', 'cli.js'),
     env: {
       SIMULATED_SMC_TABLE: smcTable, SIMULATED_HOST_VM: hostTable, SIMULATED_SYSCTL: sysctlTable,
-      SIMULATED_IFMIB: ifmibTable, SIMULATED_NOTIFY: notifyTable,
+      SIMULATED_IFMIB: ifmibTable, SIMULATED_NOTIFY: notifyTable, SIMULATED_IOREGISTRY: registryTable,
     },
-    cleanup: () => {
-      rmSync(root, { recursive: true, force: true });
-      rmSync(join(addon, '..'), { recursive: true, force: true });
-    },
+    // The addon build stays in the tests' build cache (test/native/simulated-smc.ts).
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
 }

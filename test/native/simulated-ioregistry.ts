@@ -36,6 +36,11 @@ export interface RegistryTableOptions {
   readonly failure?: number;
 }
 
+/** What IOServiceMatching("IOAccelerator") relies on: Apple Silicon's AGX driver classes derive from it. */
+export function agxSuperclasses(entry: IoregEntry): string[] {
+  return entry.className.startsWith('AGXAccelerator') ? ['IOAccelerator'] : [];
+}
+
 /** Writes the whole tree (every entry, every property) as the simulator's table; returns its path. */
 export function writeRegistryTable(dir: string, roots: readonly IoregEntry[], opts: RegistryTableOptions = {}): string {
   const lines: string[] = [];
