@@ -24,11 +24,31 @@ import { DIST, REPO } from './paths.js';
 /** The bench bundle's sysctl capture has no memorystatus sysctls: these come from a Mac16,1's `sysctl`. */
 /**
  * The I/O Registry the disk, GPU and battery sources read: the one full `ioreg -l` capture, an M1
- * MacBook Air's (a laptop: the battery source has a battery to read).
+ * MacBook Air's (a laptop: the battery source has a battery to read). Only the subtrees those
+ * sources match go into the simulator's table: the simulator keeps its table in the agent's
+ * process, and all 3.8 MB of the registry would weigh in its memory, not the agent's own.
  */
 const IOREGISTRY_CAPTURE = join(REPO, 'test', 'fixtures', 'ioreg', 'm1-mba10_1-macos11.0.1-20B29-ioreg-l-full-ThomasKaiser.txt.gz');
 
 const MEMORYSTATUS_CAPTURE = 'applesilicon-mac16_1-24gb-macos26.5-sysctl-memorystatus-sampleA-indexid69173928752.txt';
+
+/** The classes the disk, GPU and battery sources match (the GPU's through its AGX subclass). */
+const REGISTRY_CLASSES = ['IOBlockStorageDriver', 'IOAccelerator', 'AppleSmartBattery'];
+
+/**
+ * The entries of these classes (or of a subclass, as agxSuperclasses says), each with its children.
+ * @param {readonly import('../../agent/parsers/ioreg.js').IoregEntry[]} roots
+ * @param {readonly string[]} classes
+ */
+function subtreesMatching(roots, classes) {
+  const found = [];
+  const walk = (entry) => {
+    if ([entry.className, ...agxSuperclasses(entry)].some((c) => classes.includes(c))) found.push(entry);
+    else for (const child of entry.children) walk(child);
+  };
+  for (const entry of roots) walk(entry);
+  return found;
+}
 
 /**
  * @param {{ dir: string }} bundle the benchmark bundle (smc.txt and vm_stat.txt in it)
@@ -59,7 +79,8 @@ export async function makeMacInstall(bundle) {
   const { parseNotifyutilThermalPressure } = await import(pathToFileURL(join(DIST, 'parsers', 'thermal-pressure.js')).href);
   const ifmibTable = writeIfmibTable(root, parseNetstat(readFileSync(join(bundle.dir, 'netstat.txt'), 'utf8')).interfaces);
   const { parseIoreg } = await import(pathToFileURL(join(DIST, 'parsers', 'ioreg.js')).href);
-  const registryTable = writeRegistryTable(root, parseIoreg(gunzipSync(readFileSync(IOREGISTRY_CAPTURE)).toString('latin1')).roots, { superclasses: agxSuperclasses });
+  const registry = parseIoreg(gunzipSync(readFileSync(IOREGISTRY_CAPTURE)).toString('latin1')).roots;
+  const registryTable = writeRegistryTable(root, subtreesMatching(registry, REGISTRY_CLASSES), { superclasses: agxSuperclasses });
   const notifyTable = writeNotifyTable(root, parseNotifyutilThermalPressure(readFileSync(join(bundle.dir, 'notifyutil.txt'), 'utf8')).level);
   return {
     cli: join(root, 'dist', 'macos-agent.js'),
