@@ -167,7 +167,6 @@ MACOS_MAJOR="${MACOS_VERSION%%.*}"
 PREFIX="${PREFIX:-$DEFAULT_PREFIX}"
 case "$PREFIX" in /*) ;; *) PREFIX="$(pwd)/$PREFIX" ;; esac
 PREFIX="${PREFIX%/}"
-[[ "$PREFIX" != *[[:space:]]* ]] || die "the prefix \"$PREFIX\" has a space: newsyslog cannot rotate logs under it; choose another --prefix"
 BIN="$PREFIX/bin/$PACKAGE"
 
 STEP="check privileges"

@@ -333,6 +333,16 @@ describe('scripts/install.sh (user mode)', () => {
   });
 });
 
+describe('scripts/install.sh under a prefix with a space', () => {
+  it.each([['user', ['--user'], { FAKE_UID: '501', MACOS_AGENT_TEST_UID: '501' }], ['system', [], {}]] as const)('installs in %s mode, and the linked command runs', async (_mode, args, env) => {
+    const prefix = join(box.root, 'my prefix');
+    const r = await box.run([...args, '--prefix', prefix], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(execFileSync(join(prefix, 'bin', 'macos-agent'), ['--version']).toString().trim()).toBe('0.1.0');
+  });
+});
+
 describe('scripts/install.sh refuses clearly, and leaves no half-installed state', () => {
   it('without Node.js, saying how to get it', async () => {
     const r = await box.run([], {}, { node: false });
