@@ -1,13 +1,14 @@
 // Writes the Alertmanager config a `macos-agent stack --out DIR` folder carries (the
 // kube-prometheus-stack HelmChart's `alertmanager.config` value) to a file, so `npm run check` can
-// run `amtool check-config` on what the current code generates.
+// run `amtool check-config` on what the current code generates. Needs the build (npm run build).
 //
 //   node scripts/alertmanager-config.mjs STACK_DIR OUT.alertmanager.yaml
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { KUBE_PROMETHEUS_STACK_CHART } from '../dist/agent/stack/charts.js';
 
-const RELEASE = 'kube-prometheus-stack';
+const RELEASE = KUBE_PROMETHEUS_STACK_CHART.release;
 
 const [dir, out] = process.argv.slice(2);
 if (dir === undefined || out === undefined) {

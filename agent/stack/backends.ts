@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { COLLECTOR_VERSION } from '../fleet/components.js';
 import { alertmanagerValues } from './alertmanager.js';
 import { KUBE_PROMETHEUS_STACK_CHART, LOKI_CHART, OPERATOR_CHART, TEMPO_CHART, type PinnedChart } from './charts.js';
-import { OTLP_GRPC_PORT, type Manifest } from './collectors.js';
+import { backendHosts, OTLP_GRPC_PORT, type Manifest } from './collectors.js';
 import type { StackOptions, StackTls } from './options.js';
 
 // The Operator and the backends, each a K3s HelmChart (helm.cattle.io/v1) of the chart users
@@ -65,15 +65,6 @@ export const CLIENT_AUTH_TYPE = 'VerifyClientCertIfGiven';
 
 /** Where Grafana's, Loki's and Tempo's pods mount the TLS Secret (keys ca.crt, tls.crt, tls.key). */
 export const TLS_MOUNT = { grafana: '/etc/grafana/tls', loki: '/etc/loki/tls', tempo: '/etc/tempo/tls' } as const;
-
-/** The Services Grafana and the gateway reach the backends by: the names the certificate must carry. */
-function backendHosts(namespace: string): { prometheus: string; loki: string; tempo: string } {
-  return {
-    prometheus: `${KUBE_PROMETHEUS_STACK_CHART.release}-prometheus.${namespace}`,
-    loki: `${LOKI_CHART.release}.${namespace}`,
-    tempo: `${TEMPO_CHART.release}.${namespace}`,
-  };
-}
 
 /** The `http_tls_config` of Loki's and Tempo's servers (dskit's server block). */
 function httpServerTls(dir: string): Record<string, unknown> {

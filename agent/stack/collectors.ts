@@ -103,10 +103,20 @@ function secretVolumes(opts: StackOptions): { volumes: Manifest[]; mounts: Manif
  */
 export function backendEndpoints(namespace: string, tls: boolean): { prometheus: string; loki: string; tempo: string } {
   const scheme = tls ? 'https' : 'http';
+  const hosts = backendHosts(namespace);
   return {
-    prometheus: `${scheme}://${KUBE_PROMETHEUS_STACK_CHART.release}-prometheus.${namespace}:9090/api/v1/write`,
-    loki: `${scheme}://${LOKI_CHART.release}.${namespace}:3100`,
-    tempo: `${TEMPO_CHART.release}.${namespace}:${OTLP_GRPC_PORT}`,
+    prometheus: `${scheme}://${hosts.prometheus}:9090/api/v1/write`,
+    loki: `${scheme}://${hosts.loki}:3100`,
+    tempo: `${hosts.tempo}:${OTLP_GRPC_PORT}`,
+  };
+}
+
+/** The Services the gateway and Grafana reach the backends by: the names a TLS certificate must carry. */
+export function backendHosts(namespace: string): { prometheus: string; loki: string; tempo: string } {
+  return {
+    prometheus: `${KUBE_PROMETHEUS_STACK_CHART.release}-prometheus.${namespace}`,
+    loki: `${LOKI_CHART.release}.${namespace}`,
+    tempo: `${TEMPO_CHART.release}.${namespace}`,
   };
 }
 

@@ -131,13 +131,10 @@ function alertWebhook(flags: StackFlags): AlertWebhook | undefined {
     return undefined;
   }
   const value = flags.alertWebhookUrl;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
+  const url = URL.parse(value);
+  if (url === null || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
     throw new ConfigError(`invalid value "${value}" for --alert-webhook-url: expected an http:// or https:// URL, e.g. https://alerts.example.com/hook`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`invalid value "${value}" for --alert-webhook-url: expected an http:// or https:// URL, e.g. https://alerts.example.com/hook`);
   if (url.username !== '' || url.password !== '') throw new ConfigError('--alert-webhook-url holds credentials: give the URL without them and the token in a Secret (--alert-webhook-token-secret NAME, key "token")');
   return {
     url: value,
