@@ -5,8 +5,8 @@
 // capture, its sysctl values, its netstat and notifyutil output, a full `ioreg -l`). The daemon
 // then reads the SMC, the memory counters, installed memory and swap, memory pressure, the
 // interfaces, disks, GPU and battery through the addon, as it does on a Mac, and starts no process
-// per cycle. What a simulation cannot show is the
-// kernel calls' own cost (an IOKit, Mach or sysctl call each).
+// per cycle. What a simulation cannot show is the kernel calls' own cost (an IOKit, Mach or sysctl
+// call each).
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,6 @@ import { agxSuperclasses, writeRegistryTable } from '../../test/native/simulated
 import { requireFixture } from './fixtures.js';
 import { DIST, REPO } from './paths.js';
 
-/** The bench bundle's sysctl capture has no memorystatus sysctls: these come from a Mac16,1's `sysctl`. */
 /**
  * The I/O Registry the disk, GPU and battery sources read: the one full `ioreg -l` capture, an M1
  * MacBook Air's (a laptop: the battery source has a battery to read). Only the subtrees those
@@ -30,10 +29,8 @@ import { DIST, REPO } from './paths.js';
  */
 const IOREGISTRY_CAPTURE = join(REPO, 'test', 'fixtures', 'ioreg', 'm1-mba10_1-macos11.0.1-20B29-ioreg-l-full-ThomasKaiser.txt.gz');
 
+/** The bench bundle's sysctl capture has no memorystatus sysctls: these come from a Mac16,1's `sysctl`. */
 const MEMORYSTATUS_CAPTURE = 'applesilicon-mac16_1-24gb-macos26.5-sysctl-memorystatus-sampleA-indexid69173928752.txt';
-
-/** The classes the disk, GPU and battery sources match (the GPU's through its AGX subclass). */
-const REGISTRY_CLASSES = ['IOBlockStorageDriver', 'IOAccelerator', 'AppleSmartBattery'];
 
 /**
  * The entries of these classes (or of a subclass, as agxSuperclasses says), each with its children.
@@ -80,7 +77,10 @@ export async function makeMacInstall(bundle) {
   const ifmibTable = writeIfmibTable(root, parseNetstat(readFileSync(join(bundle.dir, 'netstat.txt'), 'utf8')).interfaces);
   const { parseIoreg } = await import(pathToFileURL(join(DIST, 'parsers', 'ioreg.js')).href);
   const registry = parseIoreg(gunzipSync(readFileSync(IOREGISTRY_CAPTURE)).toString('latin1')).roots;
-  const registryTable = writeRegistryTable(root, subtreesMatching(registry, REGISTRY_CLASSES), { superclasses: agxSuperclasses });
+  // The classes the disk, GPU and battery sources match, as the sources declare them.
+  const queries = await Promise.all(['disk', 'gpu', 'battery'].map((s) => import(pathToFileURL(join(DIST, 'sources', `${s}.js`)).href)));
+  const classes = [queries[0].DISK_QUERY, queries[1].GPU_QUERY, queries[2].BATTERY_QUERY].map((q) => q.className);
+  const registryTable = writeRegistryTable(root, subtreesMatching(registry, classes), { superclasses: agxSuperclasses });
   const notifyTable = writeNotifyTable(root, parseNotifyutilThermalPressure(readFileSync(join(bundle.dir, 'notifyutil.txt'), 'utf8')).level);
   return {
     cli: join(root, 'dist', 'macos-agent.js'),
