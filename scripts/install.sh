@@ -126,20 +126,34 @@ quote() {
 # its physical path) that is not root's, or is writable by group or others without the sticky bit
 # (/tmp's, where nobody may rename what root owns); fails when there is none.
 untrusted_folder() {
-  local dir="$1" physical
-  while [ ! -e "$dir" ] && [ "$dir" != / ]; do dir="$(dirname "$dir")"; done
+  local dir="$1" physical start
+  local -a chain=()
+  while [ ! -e "$dir" ]; do parent_folder "$dir"; [ "$PARENT" != "$dir" ] || break; dir="$PARENT"; done
   physical="$(cd "$dir" && pwd -P)"
-  for dir in "$dir" "$physical"; do
+  for start in "$dir" "$physical"; do
+    dir="$start"
     while :; do
-      if [ -n "$(find "$dir" -maxdepth 0 \( ! -user 0 -o \( ! -type l \( -perm -0020 -o -perm -0002 \) ! -perm -1000 \) \) -print)" ]; then
-        printf '%s' "$dir"
-        return 0
-      fi
-      [ "$dir" != / ] || break
-      dir="$(dirname "$dir")"
+      chain+=("$dir")
+      parent_folder "$dir"
+      [ "$PARENT" != "$dir" ] || break
+      dir="$PARENT"
     done
   done
-  return 1
+  # One find for the whole chain, nearest folder first; -quit stops at the first that fails.
+  dir="$(find "${chain[@]}" -maxdepth 0 \( ! -user 0 -o \( ! -type l \( -perm -0020 -o -perm -0002 \) ! -perm -1000 \) \) -print -quit)"
+  [ -n "$dir" ] || return 1
+  printf '%s' "$dir"
+}
+
+# Sets PARENT to the folder above $1 (what dirname prints), without starting a process per call.
+parent_folder() {
+  local path="$1"
+  while [ "${path%/}" != "$path" ] && [ "$path" != / ]; do path="${path%/}"; done
+  case "$path" in
+    /) PARENT=/ ;;
+    */*) path="${path%/*}"; while [ "${path%/}" != "$path" ]; do path="${path%/}"; done; PARENT="${path:-/}" ;;
+    *) PARENT=. ;;
+  esac
 }
 
 version_at_least() { # have_major have_minor need_major need_minor

@@ -1,5 +1,4 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -31,6 +30,16 @@ interface Sandbox {
 }
 
 let box: Sandbox;
+
+let resolvedTools: Map<string, string> | undefined;
+/** Where this machine has each of TOOLS (looked up once per file: the same for every sandbox). */
+function toolPaths(): Map<string, string> {
+  resolvedTools ??= new Map(TOOLS.flatMap((tool) => {
+    const at = execFileSync('/bin/sh', ['-c', `command -v ${tool} || true`]).toString().trim();
+    return at === '' ? [] : [[tool, at] as const];
+  }));
+  return resolvedTools;
+}
 
 /** The package as a checkout that has run `npm install` holds it: sources to copy and a built dist/. */
 function packageSource(dir: string, built: boolean): void {
@@ -74,10 +83,7 @@ beforeEach(() => {
   packageSource(from, true);
   const tools = join(root, 'tools');
   mkdirSync(tools);
-  for (const tool of TOOLS) {
-    const at = execFileSync('/bin/sh', ['-c', `command -v ${tool} || true`]).toString().trim();
-    if (at !== '') symlinkSync(at, join(tools, tool));
-  }
+  for (const [tool, at] of toolPaths()) symlinkSync(at, join(tools, tool));
   mkdirSync(join(root, 'node-bin'));
   symlinkSync(process.execPath, join(root, 'node-bin', 'node'));
   const fakes = makeFakeBin({
@@ -85,9 +91,9 @@ beforeEach(() => {
     sw_vers: '#!/bin/sh\necho "${FAKE_MACOS:-14.6.1}"\n',
     id: '#!/bin/sh\necho "${FAKE_UID:-0}"\n',
     'xcode-select': '#!/bin/sh\necho /Library/Developer/CommandLineTools\n',
-    launchctl: `#!/bin/sh\nexec '${FAKE_LAUNCHCTL}' "$@"\n`,
-    dscl: `#!/bin/sh\nexec '${FAKE_DSCL}' "$@"\n`,
-    visudo: `#!/bin/sh\nexec '${FAKE_VISUDO}' "$@"\n`,
+    launchctl: readFileSync(FAKE_LAUNCHCTL, 'utf8'),
+    dscl: readFileSync(FAKE_DSCL, 'utf8'),
+    visudo: readFileSync(FAKE_VISUDO, 'utf8'),
     // otool -L as it answers for the official Node.js build (system libraries only), or with a
     // Homebrew library first when FAKE_OTOOL_BREW is set.
     otool: '#!/bin/sh\necho "$2:"\n[ -z "$FAKE_OTOOL_BREW" ] || echo "\t/opt/homebrew/opt/libuv/lib/libuv.1.dylib (compatibility version 2.0.0, current version 2.0.0)"\necho "\t/usr/lib/libSystem.B.dylib (compatibility version 1.0.0, current version 1351.0.0)"\n',
@@ -200,8 +206,7 @@ describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, un
       ['print', `system/${SERVICE_LABEL}`], ['enable', `system/${SERVICE_LABEL}`], ['bootstrap', 'system'], ['print', `system/${SERVICE_LABEL}`], ['print', `system/${SERVICE_LABEL}`],
     ]);
     // The service runs the package's own copy of Node.js, root's like the rest of the package.
-    const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-    expect(sha256(join(pkg(), 'bin', 'node'))).toBe(sha256(process.execPath));
+    expect(readFileSync(join(pkg(), 'bin', 'node')).equals(readFileSync(process.execPath))).toBe(true);
     for (const path of [pkg(), join(pkg(), 'bin', 'node'), join(pkg(), 'bin', 'macos-agent'), join(pkg(), 'package.json')]) {
       const st = statSync(path);
       expect([path, st.uid, st.mode & 0o022]).toEqual([path, 0, 0]);
