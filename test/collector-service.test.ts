@@ -77,7 +77,7 @@ describe('collector service against a fake launchctl', () => {
     const root = mkdtempSync(join(tmpdir(), 'macos-agent-otelcol-service-'));
     const launchdDir = join(root, 'LaunchDaemons');
     mkdirSync(launchdDir);
-    const fakes = makeFakeBin({ launchctl: `#!/bin/sh\nexec '${FAKE_LAUNCHCTL}' "$@"\n` });
+    const fakes = makeFakeBin({ launchctl: readFileSync(FAKE_LAUNCHCTL, 'utf8') });
     const env = { PATH: fakes.path, FAKE_LAUNCHCTL_DIR: root, MACOS_AGENT_LAUNCHD_DIR: launchdDir };
     const calls = (): string[][] => readFileSync(join(root, 'calls.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
     return { root, launchdDir, env, calls, cleanup: fakes.cleanup };

@@ -37,9 +37,9 @@ beforeEach(() => {
   mkdirSync(join(root, 'dscl'));
   mkdirSync(join(root, 'visudo'));
   const fakes = makeFakeBin({
-    launchctl: `#!/bin/sh\nexec '${FAKE_LAUNCHCTL}' "$@"\n`,
-    dscl: `#!/bin/sh\nexec '${FAKE_DSCL}' "$@"\n`,
-    visudo: `#!/bin/sh\nexec '${FAKE_VISUDO}' "$@"\n`,
+    launchctl: readFileSync(FAKE_LAUNCHCTL, 'utf8'),
+    dscl: readFileSync(FAKE_DSCL, 'utf8'),
+    visudo: readFileSync(FAKE_VISUDO, 'utf8'),
   });
   const launchdDir = join(root, 'LaunchDaemons');
   const newsyslogDir = join(root, 'newsyslog.d');
