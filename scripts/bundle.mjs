@@ -7,6 +7,7 @@
 // kept, so a log's stack trace still names its functions; dist/macos-agent.js.map maps it back to
 // dist/agent/ under `node --enable-source-maps`.
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,12 +48,32 @@ const options = {
   banner: {
     js: [
       "import { createRequire as __macosAgentRequire } from 'node:module'; const require = __macosAgentRequire(import.meta.url);",
-      "{ const [major, minor] = process.versions.node.split('.').map(Number); if (major < 22 || (major === 22 && minor < 15)) { process.stderr.write(`macos-agent needs Node.js 22.15 or later; this is ${process.version} (${process.execPath}) — install Node.js 24 LTS, or run it through npx in the project, which brings its own\\n`); process.exit(1); } }",
+      "{ const [major, minor] = process.versions.node.split('.').map(Number); if (major < 22 || (major === 22 && minor < 15)) { process.stderr.write(`macos-agent needs Node.js 22.15 or later; this is ${process.version} (${process.execPath}) \\u2014 install Node.js 24 LTS, or run it through npx in the project, which brings its own\\n`); process.exit(1); } }",
     ].join('\n'),
   },
 };
 
-await build({ ...options, entryPoints: [join(root, 'dist', 'agent', 'cli.js')], outfile: join(root, 'dist', 'macos-agent.js') });
-// `macos-agent stack` loads its generator from a bundle of its own, so the daemon's file (whose
-// whole source text V8 keeps resident) does not carry it.
-await build({ ...options, entryPoints: [join(root, 'dist', 'agent', 'commands', 'stack.js')], outfile: join(root, 'dist', 'macos-agent-stack.js') });
+/**
+ * Fails the build when a bundle holds a byte outside ASCII. V8 keeps a module's source text for as
+ * long as the process runs, as one byte per character only if every character fits: a single em
+ * dash (esbuild escapes those in code, but not in the banner) made the daemon's 2.2 MB source a
+ * two-byte string, 3 MB more resident memory (bench/README.md).
+ */
+function assertAscii(file) {
+  const bytes = readFileSync(file);
+  const at = bytes.findIndex((b) => b > 0x7f);
+  if (at !== -1) {
+    const line = bytes.subarray(0, at).toString('latin1').split('\n').length;
+    throw new Error(`${file}:${line}: a byte outside ASCII (0x${bytes[at].toString(16)}); write it as a \\u escape in scripts/bundle.mjs's banner or the source`);
+  }
+}
+
+for (const [entry, outfile] of [
+  [join(root, 'dist', 'agent', 'cli.js'), join(root, 'dist', 'macos-agent.js')],
+  // `macos-agent stack` loads its generator from a bundle of its own, so the daemon's file (whose
+  // whole source text V8 keeps resident) does not carry it.
+  [join(root, 'dist', 'agent', 'commands', 'stack.js'), join(root, 'dist', 'macos-agent-stack.js')],
+]) {
+  await build({ ...options, entryPoints: [entry], outfile });
+  assertAscii(outfile);
+}

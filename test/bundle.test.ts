@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,6 +44,14 @@ describe('dist/macos-agent.js, the bundle the command and the service run', () =
   it('carries every dependency: it runs with no node_modules beside it', async () => {
     const { stdout } = await run(process.execPath, [join(alone, 'dist', 'macos-agent.js'), '--version']);
     expect(stdout.trim()).toBe(VERSION);
+  });
+
+  // V8 keeps the source text of the daemon's one module resident, one byte per character only when
+  // every character is Latin-1: one em dash doubled it (2.2 MB more, bench/README.md).
+  it.each(['macos-agent.js', 'macos-agent-stack.js'])('dist/%s is ASCII only, so V8 holds its source one byte per character', (file) => {
+    const bytes = readFileSync(join(REPO, 'dist', file));
+    expect(bytes.length).toBeGreaterThan(100_000);
+    expect(bytes.findIndex((b) => b > 0x7f)).toBe(-1);
   });
 
   it('collects the same as the compiled files it is built from', async () => {
