@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CLI } from '../helpers/cli.js';
+import { CLI, TEST_NODE_ENV } from '../helpers/cli.js';
 
 export interface LogLine {
   readonly level: string;
@@ -21,7 +21,7 @@ export class AgentProcess {
 
   constructor(args: readonly string[], env: NodeJS.ProcessEnv) {
     this.child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...env },
+      env: { PATH: '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...TEST_NODE_ENV, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let pending = '';
