@@ -171,7 +171,10 @@ describe('SIGHUP', () => {
 
     const { code } = await agent.stop('SIGTERM');
     expect(code).toBe(0);
-    expect(logLines(logFile).map((l) => l.msg)).toEqual([
+    // Each source without a recording in the bundle says so once, at its first collection, which
+    // on a loaded machine may come after the SIGHUP: such a notice may be in either file.
+    const notReplayed = (msg: string): boolean => msg.includes(' is not replayed');
+    expect(logLines(logFile).map((l) => l.msg).filter((m) => !notReplayed(m))).toEqual([
       `SIGHUP received: reopened the log file ${logFile}`,
       'SIGTERM received: last collection, stopping the children, flushing',
       'macos-agent stopped; everything was delivered',
