@@ -182,6 +182,8 @@ PREFIX="${PREFIX:-$DEFAULT_PREFIX}"
 case "$PREFIX" in /*) ;; *) PREFIX="$(pwd)/$PREFIX" ;; esac
 PREFIX="${PREFIX%/}"
 BIN="$PREFIX/bin/$PACKAGE"
+# launchd starts the service in /, so a relative state folder is taken from where this runs.
+case "$STATE_DIR" in /*|'') ;; *) STATE_DIR="$(pwd)/$STATE_DIR" ;; esac
 
 STEP="check privileges"
 USER_ID="$(id -u)"

@@ -23,7 +23,7 @@ interface Sandbox {
   readonly from: string;
   readonly fakes: FakeBin;
   readonly tools: string;
-  run(args: readonly string[], env?: NodeJS.ProcessEnv, opts?: { node?: boolean }): Promise<{ code: number; stdout: string; stderr: string }>;
+  run(args: readonly string[], env?: NodeJS.ProcessEnv, opts?: { node?: boolean; cwd?: string }): Promise<{ code: number; stdout: string; stderr: string }>;
   launchctlCalls(): string[][];
   npmCalls(): string[];
   tree(): string[];
@@ -129,6 +129,7 @@ beforeEach(() => {
           ...env,
         },
         timeout: 60_000,
+        cwd: opts.cwd,
       }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
     }),
     launchctlCalls: () => existsSync(join(root, 'launchctl', 'calls.tsv'))
@@ -301,6 +302,20 @@ describe('scripts/install.sh (system mode, with fakes for launchctl, sw_vers, un
     expect(r.stdout).toContain('the service would run as the role account _macos_agent (created with dscl if missing); only /usr/bin/powermetrics runs as root');
     expect(r.stdout).toContain(`would write the sudoers drop-in ${join(box.sys, 'etc', 'sudoers.d', 'macos-agent')} allowing _macos_agent exactly the powermetrics command lines of ${config()} (checked with visudo -cf)`);
     expect(r.stdout).toContain(`root-owned paths the service runs or reads: ${pkg()}/bin/node, ${pkg()}/dist/macos-agent.js, ${config()}, ${join(box.sys, 'var', 'log', 'macos-agent')}`);
+  });
+
+  it('takes a relative --state-dir from the working folder, as it does --prefix, and checks that folder\'s parents', async () => {
+    const r = await box.run(['--dry-run', '--state-dir', 'relative/macos-agent']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`--state-dir ${join(process.cwd(), 'relative', 'macos-agent')}`);
+
+    const theirs = join(box.root, 'theirs');
+    mkdirSync(theirs);
+    chownSync(theirs, 501, 20);
+    const refused = await box.run(['--dry-run', '--state-dir', 'relative/macos-agent'], {}, { cwd: theirs });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${join(theirs, 'relative')} is not in a root-owned tree: ${theirs} is not owned by root`);
   });
 
   it('builds the TypeScript in a staging folder when the checkout has no dist/', async () => {
