@@ -7,9 +7,10 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Most of the suite waits on child processes, timers and sockets rather than computing: three
-    // files at a time even on a 2-core machine, where Vitest's default (cores - 1) runs one. On this
-    // project's 2-core machine three took the run from 135 s to 120 s; four made timing tests flaky.
+    // Many files spend most of their time waiting on timers and child processes: with three files at
+    // a time a 2-core machine (where Vitest's default, cores - 1, runs one) keeps both cores busy.
+    // On this project's 2-core machine three took the run from 135 s to 120 s; four made timing
+    // tests flaky.
     maxWorkers: Math.max(3, availableParallelism() - 1),
   },
 });
