@@ -31,15 +31,11 @@ interface Sandbox {
 
 let box: Sandbox;
 
-let resolvedTools: Map<string, string> | undefined;
 /** Where this machine has each of TOOLS (looked up once per file: the same for every sandbox). */
-function toolPaths(): Map<string, string> {
-  resolvedTools ??= new Map(TOOLS.flatMap((tool) => {
-    const at = execFileSync('/bin/sh', ['-c', `command -v ${tool} || true`]).toString().trim();
-    return at === '' ? [] : [[tool, at] as const];
-  }));
-  return resolvedTools;
-}
+const TOOL_PATHS = new Map(TOOLS.flatMap((tool) => {
+  const at = execFileSync('/bin/sh', ['-c', `command -v ${tool} || true`]).toString().trim();
+  return at === '' ? [] : [[tool, at] as const];
+}));
 
 /** The package as a checkout that has run `npm install` holds it: sources to copy and a built dist/. */
 function packageSource(dir: string, built: boolean): void {
@@ -83,7 +79,7 @@ beforeEach(() => {
   packageSource(from, true);
   const tools = join(root, 'tools');
   mkdirSync(tools);
-  for (const [tool, at] of toolPaths()) symlinkSync(at, join(tools, tool));
+  for (const [tool, at] of TOOL_PATHS) symlinkSync(at, join(tools, tool));
   mkdirSync(join(root, 'node-bin'));
   symlinkSync(process.execPath, join(root, 'node-bin', 'node'));
   const fakes = makeFakeBin({
