@@ -123,4 +123,30 @@ describe('SupervisedChild', () => {
     expect(ends[0]!.silentForMs).toBeGreaterThan(150);
     expect(isAlive(pid)).toBe(false);
   });
+
+  it('gives a new child startGraceMs more for its first progress, then the plain silence window', async () => {
+    // Starts slowly (first line after 400 ms, past silenceMs), then prints once and falls silent.
+    fakes = makeFakeBin({ slow: '#!/bin/sh\nsleep 0.4\necho ready\nexec sleep 60\n' });
+    const ends: ChildEnd[] = [];
+    let firstLineAt = 0;
+    const child: SupervisedChild = new SupervisedChild({
+      command: () => ({ file: join(fakes!.dir, 'slow'), args: [] }),
+      timing: { ...TIMING, silenceMs: 200, startGraceMs: 1000, killGraceMs: 100 },
+      onStdout: () => {
+        firstLineAt ||= Date.now();
+        child.noteProgress();
+      },
+      onEnd: (end) => {
+        ends.push(end);
+        return 'give-up';
+      },
+    });
+    supervisors.push(child);
+    child.start();
+    await until(() => ends.length === 1, 5000, 'the watchdog');
+    expect(firstLineAt).toBeGreaterThan(0);
+    expect(ends[0]).toMatchObject({ cause: 'silent' });
+    expect(ends[0]!.silentForMs).toBeGreaterThanOrEqual(200);
+    expect(ends[0]!.silentForMs).toBeLessThan(1000);
+  });
 });

@@ -14,7 +14,8 @@ import { SupervisedChild, type ChildCommand, type ChildEnd, type NextStep } from
 // NUL bytes, supervised by SupervisedChild (supervised-child.ts) with these rules:
 // - the child exits: restart after 1 s, doubling per consecutive failure up to 60 s (reset by
 //   the next good sample);
-// - no document within 3 intervals: the child is killed (SIGTERM, then SIGKILL) and restarted;
+// - no document within 3 intervals (plus START_GRACE_MS for a new child's first document): the
+//   child is killed (SIGTERM, then SIGKILL) and restarted;
 // - every sources.powermetrics.recycle_after (6 h by default) the child is replaced, because a
 //   long-running powermetrics grows to gigabytes;
 // - it refuses to run without root, or is not installed: said once, retried every 5 minutes.
@@ -56,6 +57,8 @@ export const DEFAULT_TIMING: PowermetricsTiming = {
 
 /** A sample older than this many intervals is stale, and a child this long silent is hung. */
 const HANG_INTERVALS = 3;
+/** A new child may take this long to start before its first document is due (sudo, a loaded Mac). */
+const START_GRACE_MS = 1000;
 /** `--once`: one sample over this window, so the whole run finishes in about 2 s. */
 const ONCE_SAMPLE_MS = 500;
 const DISABLE_HINT = 'disable the source with --set sources.powermetrics.enabled=false';
@@ -213,6 +216,7 @@ export class PowermetricsSource implements Source {
         maxRestartDelayMs: this.#timing.maxRestartDelayMs,
         killGraceMs: this.#timing.killGraceMs,
         silenceMs: HANG_INTERVALS * this.#intervalMs,
+        startGraceMs: START_GRACE_MS,
         recycleAfterMs: this.#recycleAfterMs(),
       },
       onStart: () => this.#splitter.reset(),

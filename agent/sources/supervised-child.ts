@@ -33,6 +33,8 @@ export interface SupervisorTiming {
   readonly killGraceMs: number;
   /** No progress (noteProgress) for this long: the child is hung, ended and handed to onEnd. */
   readonly silenceMs: number;
+  /** Added to silenceMs until the child's first progress: the time it may take to start (sudo, a loaded Mac). Absent: 0. */
+  readonly startGraceMs?: number;
   /** The child is replaced after running this long. Absent: never. */
   readonly recycleAfterMs?: number;
 }
@@ -88,6 +90,8 @@ export class SupervisedChild {
   #exited: Promise<void> = Promise.resolve();
   #stderr = '';
   #lastProgressAt = 0;
+  /** The running child has made progress at least once (its start grace is over). */
+  #progressed = false;
   /** Why the supervisor is ending the current child, once it has decided to. */
   #ending: 'silent' | 'recycle' | 'stop' | undefined;
   #silentForMs = 0;
@@ -119,6 +123,7 @@ export class SupervisedChild {
   /** The stream moved (a whole document, a row): the silence watchdog starts counting again. */
   noteProgress(): void {
     this.#lastProgressAt = Date.now();
+    this.#progressed = true;
   }
 
   /** A good sample arrived: the next failure restarts after the first delay again. */
@@ -141,6 +146,7 @@ export class SupervisedChild {
     this.#stderr = '';
     this.#ending = undefined;
     this.#lastProgressAt = Date.now();
+    this.#progressed = false;
     this.#opts.onStart?.();
     const child = spawnChild(file, args, { killGraceMs: this.#opts.timing.killGraceMs });
     this.#child = child;
@@ -150,10 +156,10 @@ export class SupervisedChild {
     });
     this.#exited = child.exited.then((exit) => this.#onExit(child, exit));
 
-    const { silenceMs, recycleAfterMs } = this.#opts.timing;
+    const { silenceMs, startGraceMs = 0, recycleAfterMs } = this.#opts.timing;
     const watchdog = setInterval(() => {
       const silentFor = Date.now() - this.#lastProgressAt;
-      if (silentFor < silenceMs) return;
+      if (silentFor < silenceMs + (this.#progressed ? 0 : startGraceMs)) return;
       this.#silentForMs = silentFor;
       this.#end('silent');
     }, Math.max(1, Math.round(silenceMs / 3)));
