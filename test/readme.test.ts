@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { REPO } from './helpers/cli.js';
 import { USER_PATH } from './helpers/user-path.js';
 
@@ -11,21 +11,33 @@ const run = promisify(execFile);
 
 const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
 const tryIt = readme.slice(readme.indexOf('## Try it'), readme.indexOf('\n## ', readme.indexOf('## Try it') + 1));
-const agentCommands = [...tryIt.matchAll(/^npx .*$/gm)].map((m) => m[0]);
+const agentCommands = [...tryIt.matchAll(/^npm run .*$/gm)].map((m) => m[0]);
+// A cache of its own, so the test can see that the command installed nothing (`npx macos-agent`
+// would install the checkout into the cache and rerun its build there); no update check, so the
+// test stays on loopback.
+const npmCache = mkdtempSync(join(tmpdir(), 'macos-agent-readme-npm-'));
+afterAll(() => rmSync(npmCache, { recursive: true, force: true }));
+const ADDON = join(REPO, 'build', 'Release', 'smc.node');
 
 describe('the README\'s "Try it" commands', () => {
   it('are the replays of the shipped capture bundles', () => {
     expect(agentCommands).toEqual([
-      'npx --silent macos-agent --once --replay test/fixtures/bundles/m1-macbookair',
-      'npx --silent macos-agent --once --replay test/fixtures/bundles/intel-macbookpro16_1',
-      'npx --silent macos-agent --once --replay test/fixtures/bundles/pressure-network --set sources.powermetrics.enabled=false',
+      'npm run --silent agent -- --once --replay test/fixtures/bundles/m1-macbookair',
+      'npm run --silent agent -- --once --replay test/fixtures/bundles/intel-macbookpro16_1',
+      'npm run --silent agent -- --once --replay test/fixtures/bundles/pressure-network --set sources.powermetrics.enabled=false',
     ]);
   });
 
-  it.each(agentCommands)('print the agent\'s output and nothing of npm\'s, whatever Node the shell has: %s', async (command) => {
-    const [npx, ...args] = command.split(' ');
-    const { stdout, stderr } = await run(npx!, args, { cwd: REPO, env: { PATH: USER_PATH, HOME: process.env['HOME'] ?? tmpdir() } });
+  it.each(agentCommands)('print the agent\'s output and nothing of npm\'s, whatever Node the shell has, and build nothing: %s', async (command) => {
+    const [npm, ...args] = command.split(' ');
+    const addonBefore = existsSync(ADDON) ? statSync(ADDON).mtimeMs : undefined;
+    const { stdout, stderr } = await run(npm!, args, {
+      cwd: REPO,
+      env: { PATH: USER_PATH, HOME: process.env['HOME'] ?? tmpdir(), npm_config_cache: npmCache, npm_config_update_notifier: 'false' },
+    });
     expect(`${stderr}${stdout}`).not.toMatch(/^npm /m);
     expect(stdout).toMatch(/^resource {2}service\.name=macos-agent /);
+    expect(readdirSync(npmCache).filter((entry) => entry !== '_logs')).toEqual([]);
+    expect(existsSync(ADDON) ? statSync(ADDON).mtimeMs : undefined).toBe(addonBefore);
   });
 });
