@@ -11,8 +11,11 @@ import { USER_PATH } from './helpers/user-path.js';
 
 const run = promisify(execFile);
 
+/** npm as the user's shell has it, without its weekly check for a newer npm (the tests stay on loopback). */
+const NPM_ENV = { PATH: USER_PATH, HOME: process.env['HOME'] ?? tmpdir(), npm_config_update_notifier: 'false' };
+
 function npm(args: readonly string[], cwd: string, timeout = 120_000): Promise<{ stdout: string; stderr: string }> {
-  return run('npm', [...args], { cwd, timeout, maxBuffer: 16 * 1024 * 1024, env: { PATH: USER_PATH, HOME: process.env['HOME'] ?? tmpdir() } });
+  return run('npm', [...args], { cwd, timeout, maxBuffer: 16 * 1024 * 1024, env: NPM_ENV });
 }
 
 let work: string;
@@ -59,12 +62,12 @@ describe('the packed tarball, installed with npm install -g into an empty prefix
   let command: string;
 
   beforeAll(async () => {
-    const cacheDir = execFileSync('npm', ['config', 'get', 'cache'], { env: { PATH: USER_PATH, HOME: process.env['HOME'] ?? tmpdir() }, encoding: 'utf8' }).trim();
+    const cacheDir = execFileSync('npm', ['config', 'get', 'cache'], { env: NPM_ENV, encoding: 'utf8' }).trim();
     registry = await startLocalRegistry({ lockfile: join(REPO, 'package-lock.json'), cacheDir });
     prefix = join(work, 'prefix');
     mkdirSync(prefix);
     await npm(['install', '--global', '--prefix', prefix, '--registry', registry.url, '--cache', join(work, 'npm-cache'),
-      '--no-audit', '--no-fund', '--no-update-notifier', tarball], work);
+      '--no-audit', '--no-fund', tarball], work);
     command = join(prefix, 'bin', 'macos-agent');
   }, 150_000);
 
