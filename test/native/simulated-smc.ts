@@ -68,7 +68,7 @@ function buildInputs(dir: string): string[] {
 /**
  * Where a build is kept between test files and runs: named by a hash of the compiler command and
  * of every source and header, so a change to any of them builds anew. Seven test files use the
- * same two builds; each compile costs ~10 s of CPU.
+ * same two builds; test/global-setup.ts builds them before any of them starts.
  */
 function cachedBuildPath(variant: AddonVariant, args: readonly string[]): string {
   const hash = createHash('sha256').update(JSON.stringify([process.env['CXX'] ?? 'c++', args]));
