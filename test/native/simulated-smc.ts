@@ -6,11 +6,12 @@
 // *_unsupported.cc files. And writes the simulators' tables.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir, tmpdir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import pLimit from 'p-limit';
 import type { SmcDumpEntry } from '../../agent/parsers/smc-dump.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -66,16 +67,42 @@ function buildInputs(dir: string): string[] {
 }
 
 /**
- * Where a build is kept between test files and runs: named by a hash of the compiler command and
- * of every source and header, so a change to any of them builds anew. Seven test files use the
- * same two builds; test/global-setup.ts builds them before any of them starts.
+ * Where builds are kept between test files and runs: named by a hash of the compiler, its flags and
+ * every source and header, so a change to any of them builds anew. Seven test files use the same
+ * two builds; test/global-setup.ts builds them before any of them starts.
  */
-function cachedBuildPath(variant: AddonVariant, args: readonly string[]): string {
-  const hash = createHash('sha256').update(JSON.stringify([process.env['CXX'] ?? 'c++', args]));
+function cacheDir(flags: readonly string[]): string {
+  const hash = createHash('sha256').update(JSON.stringify([process.env['CXX'] ?? 'c++', flags]));
   for (const file of [...buildInputs(join(REPO, 'native')), ...buildInputs(join(REPO, 'test', 'native'))]) {
     hash.update(file).update(readFileSync(file));
   }
-  return join(REPO, 'node_modules', '.cache', 'macos-agent-test-addons', hash.digest('hex').slice(0, 16), `smc-${variant}.node`);
+  return join(REPO, 'node_modules', '.cache', 'macos-agent-test-addons', hash.digest('hex').slice(0, 16));
+}
+
+/** Runs the compiler; its output goes to a scratch name, renamed into place whole (two test processes may build at once). */
+async function compileTo(out: string, args: readonly string[]): Promise<void> {
+  const scratch = `${out}.${process.pid}.tmp`;
+  mkdirSync(dirname(out), { recursive: true });
+  try {
+    await promisify(execFile)(process.env['CXX'] ?? 'c++', [...args, '-o', scratch], { cwd: REPO });
+    renameSync(scratch, out);
+  } finally {
+    rmSync(scratch, { force: true });
+  }
+}
+
+/** At most one compiler per core; an object both builds use is compiled once (keyed by its path). */
+const compilerSlot = pLimit(availableParallelism());
+const objects = new Map<string, Promise<string>>();
+
+function objectFile(dir: string, source: string, flags: readonly string[]): Promise<string> {
+  const out = join(dir, 'obj', `${source.replaceAll('/', '_')}.o`);
+  let built = objects.get(out);
+  if (built === undefined) {
+    built = existsSync(out) ? Promise.resolve(out) : compilerSlot(() => compileTo(out, ['-c', ...flags, join(REPO, source)])).then(() => out);
+    objects.set(out, built);
+  }
+  return built;
 }
 
 /** Compiles one variant (or finds it already compiled from the same inputs) and returns the path of the .node file. */
@@ -87,27 +114,18 @@ export async function buildTestAddon(variant: AddonVariant): Promise<string> {
       'native/ioregistry_binding.cc', 'native/ioregistry_iokit.cc', 'test/native/simulated_ioregistry.cc']
     : ['native/binding.cc', 'native/smc_unsupported.cc', 'native/host_unsupported.cc', 'native/sysctl_unsupported.cc', ...KERNEL_SOURCES.unsupported,
       'native/ioregistry_binding.cc', 'native/ioregistry_unsupported.cc'];
-  const args = [
-    '-shared', '-fPIC', '-O1', '-std=c++17', '-fno-exceptions', '-Wall', '-Wextra', '-Werror',
+  const flags = [
+    '-fPIC', '-O1', '-std=c++17', '-fno-exceptions', '-Wall', '-Wextra', '-Werror',
     '-DNAPI_VERSION=8', '-DNODE_ADDON_API_DISABLE_CPP_EXCEPTIONS',
     `-I${addonApi}`, `-I${nodeHeaders()}`, `-I${join(REPO, 'test', 'native')}`,
-    // macOS's linker refuses the N-API symbols a .node file leaves for Node to provide unless told to.
-    ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : []),
-    ...sources.map((s) => join(REPO, s)),
   ];
-  const cached = cachedBuildPath(variant, args);
-  if (existsSync(cached)) return cached;
-  const scratch = mkdtempSync(join(tmpdir(), 'macos-agent-smc-addon-'));
-  try {
-    const out = join(scratch, `smc-${variant}.node`);
-    await promisify(execFile)(process.env['CXX'] ?? 'c++', [...args, '-o', out], { cwd: REPO });
-    // Two test files may build it at once: each renames a whole file into place.
-    mkdirSync(dirname(cached), { recursive: true });
-    renameSync(out, cached);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-  return cached;
+  const dir = cacheDir(flags);
+  const addon = join(dir, `smc-${variant}.node`);
+  if (existsSync(addon)) return addon;
+  const objectFiles = await Promise.all(sources.map((source) => objectFile(dir, source, flags)));
+  // macOS's linker refuses the N-API symbols a .node file leaves for Node to provide unless told to.
+  await compileTo(addon, ['-shared', ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : []), ...objectFiles]);
+  return addon;
 }
 
 function hex(text: string): string {
