@@ -48,7 +48,7 @@ const options = {
   banner: {
     js: [
       "import { createRequire as __macosAgentRequire } from 'node:module'; const require = __macosAgentRequire(import.meta.url);",
-      "{ const [major, minor] = process.versions.node.split('.').map(Number); if (major < 22 || (major === 22 && minor < 15)) { process.stderr.write(`macos-agent needs Node.js 22.15 or later; this is ${process.version} (${process.execPath}) \\u2014 install Node.js 24 LTS, or run it through npx in the project, which brings its own\\n`); process.exit(1); } }",
+      "{ const [major, minor] = process.versions.node.split('.').map(Number); if (major < 22 || (major === 22 && minor < 15)) { process.stderr.write(`macos-agent needs Node.js 22.15 or later; this is ${process.version} (${process.execPath}) \\u2014 install Node.js 24 LTS, or in the project run it with npm run agent --, which brings its own\\n`); process.exit(1); } }",
     ].join('\n'),
   },
 };

@@ -85,7 +85,7 @@ describe('the bundle under a Node.js older than the engines field', () => {
     const r = await versionAs(version);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`macos-agent needs Node.js 22.15 or later; this is v${version} (${process.execPath}) — install Node.js 24 LTS, or run it through npx in the project, which brings its own\n`);
+    expect(r.stderr).toBe(`macos-agent needs Node.js 22.15 or later; this is v${version} (${process.execPath}) — install Node.js 24 LTS, or in the project run it with npm run agent --, which brings its own\n`);
   });
 
   it('runs under Node.js 22.15, the oldest the engines field allows', async () => {
