@@ -7,15 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../agent/version.js';
 import { REPO } from './helpers/cli.js';
 import { startLocalRegistry, type LocalRegistry } from './helpers/local-registry.js';
-import { USER_PATH } from './helpers/user-path.js';
+import { USER_NPM_ENV } from './helpers/user-path.js';
 
 const run = promisify(execFile);
 
-/** npm as the user's shell has it, without its weekly check for a newer npm (the tests stay on loopback). */
-const NPM_ENV = { PATH: USER_PATH, HOME: process.env['HOME'] ?? tmpdir(), npm_config_update_notifier: 'false' };
-
 function npm(args: readonly string[], cwd: string, timeout = 120_000): Promise<{ stdout: string; stderr: string }> {
-  return run('npm', [...args], { cwd, timeout, maxBuffer: 16 * 1024 * 1024, env: NPM_ENV });
+  return run('npm', [...args], { cwd, timeout, maxBuffer: 16 * 1024 * 1024, env: USER_NPM_ENV });
 }
 
 let work: string;
@@ -62,7 +59,7 @@ describe('the packed tarball, installed with npm install -g into an empty prefix
   let command: string;
 
   beforeAll(async () => {
-    const cacheDir = execFileSync('npm', ['config', 'get', 'cache'], { env: NPM_ENV, encoding: 'utf8' }).trim();
+    const cacheDir = execFileSync('npm', ['config', 'get', 'cache'], { env: USER_NPM_ENV, encoding: 'utf8' }).trim();
     registry = await startLocalRegistry({ lockfile: join(REPO, 'package-lock.json'), cacheDir });
     prefix = join(work, 'prefix');
     mkdirSync(prefix);

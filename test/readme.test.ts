@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO } from './helpers/cli.js';
-import { USER_PATH } from './helpers/user-path.js';
+import { USER_NPM_ENV } from './helpers/user-path.js';
 
 const run = promisify(execFile);
 
@@ -33,7 +33,7 @@ describe('the README\'s "Try it" commands', () => {
     const addonBefore = existsSync(ADDON) ? statSync(ADDON).mtimeMs : undefined;
     const { stdout, stderr } = await run(npm!, args, {
       cwd: REPO,
-      env: { PATH: USER_PATH, HOME: process.env['HOME'] ?? tmpdir(), npm_config_cache: npmCache, npm_config_update_notifier: 'false' },
+      env: { ...USER_NPM_ENV, npm_config_cache: npmCache },
     });
     expect(`${stderr}${stdout}`).not.toMatch(/^npm /m);
     expect(stdout).toMatch(/^resource {2}service\.name=macos-agent /);

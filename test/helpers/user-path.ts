@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 /**
@@ -6,3 +7,6 @@ import { delimiter, join } from 'node:path';
  * older than the package's engines), as they do for a user typing the README's commands.
  */
 export const USER_PATH = (process.env['PATH'] ?? '').split(delimiter).filter((dir) => !dir.endsWith(join('node_modules', '.bin'))).join(delimiter);
+
+/** npm as the user's shell runs it (USER_PATH, their HOME), without its weekly check for a newer npm: tests stay on loopback. */
+export const USER_NPM_ENV: NodeJS.ProcessEnv = { PATH: USER_PATH, HOME: process.env['HOME'] ?? tmpdir(), npm_config_update_notifier: 'false' };
