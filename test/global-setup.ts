@@ -5,5 +5,8 @@
 import { buildTestAddon } from './native/simulated-smc.js';
 
 export default async function setup(): Promise<void> {
+  const started = performance.now();
   await Promise.all([buildTestAddon('simulated-iokit'), buildTestAddon('unsupported')]);
+  // Printed so CI logs show what the native build costs (a few ms once it is cached).
+  process.stderr.write(`built the SMC test addons in ${Math.round(performance.now() - started)} ms\n`);
 }

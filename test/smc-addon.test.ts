@@ -44,10 +44,7 @@ function rawConnection(): RawConnection {
 }
 
 beforeAll(async () => {
-  const started = performance.now();
   [simulatedAddon, unsupportedAddon] = await Promise.all([buildTestAddon('simulated-iokit'), buildTestAddon('unsupported')]);
-  // Printed so CI logs show what the native build costs.
-  process.stderr.write(`built the SMC test addons in ${Math.round(performance.now() - started)} ms\n`);
 });
 
 describe('opening the SMC', () => {
