@@ -74,6 +74,43 @@ describe('parsePlist', () => {
     }
   });
 
+  it('reads plain numbers straight from the text to the same double Number() gives (generated edge cases)', () => {
+    // A fixed-seed generator: digits counts around the 15-digit and 22-decimal limits of the
+    // direct read, leading zeros, signs and trailing points.
+    let seed = 0x2545f491;
+    const next = (n: number): number => {
+      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const digits = (n: number): string => Array.from({ length: n }, () => String(next(10))).join('');
+    const integers: string[] = ['0', '-0', '000', '999999999999999', '9999999999999999', '9007199254740993', '-123456789012345'];
+    const reals: string[] = ['0.1', '0.30000000000000004', '1.', '-.5', '.0000000000000000000001', '.00000000000000000000001', '123456789012345.6', '0.0536782', '990818000.0'];
+    for (let i = 0; i < 3000; i++) {
+      const sign = next(4) === 0 ? '-' : '';
+      integers.push(`${sign}${digits(1 + next(19))}`);
+      const whole = digits(next(12));
+      const fraction = digits(next(26));
+      reals.push(whole === '' && fraction === '' ? `${sign}0.` : `${sign}${whole}.${fraction}`);
+    }
+    const read = (tag: string, raws: string[]): number[] =>
+      parsePlist(plist(`<array>${raws.map((r) => `<${tag}>${r}</${tag}>`).join('')}</array>`)) as number[];
+    const gotIntegers = read('integer', integers);
+    const gotReals = read('real', reals);
+    integers.forEach((raw, i) => expect(Object.is(gotIntegers[i], Number(raw)), raw).toBe(true));
+    reals.forEach((raw, i) => expect(Object.is(gotReals[i], Number(raw)), raw).toBe(true));
+  });
+
+  it('reads each key as itself when keys repeat, share a cache slot or hold entities (hand-made edge cases)', () => {
+    // Same length and same first and last letters: the same slot of the key cache.
+    const keys = ['aXb', 'aYb', 'aZb', 'a&amp;b', 'a&lt;b', 'freq', 'used_ns', 'used_ratio'];
+    const doc = plist(`<dict>${keys.map((k, i) => `<key>${k}</key><integer>${i}</integer>`).join('')}</dict>`);
+    const expected = { aXb: 0, aYb: 1, aZb: 2, 'a&b': 3, 'a<b': 4, freq: 5, used_ns: 6, used_ratio: 7 };
+    expect(parsePlist(doc)).toEqual(expected);
+    expect(parsePlist(doc)).toEqual(expected);
+    const reordered = plist('<dict><key>aZb</key><integer>2</integer><key>aXb</key><integer>0</integer><key>a&amp;b</key><integer>3</integer></dict>');
+    expect(parsePlist(reordered)).toEqual({ aZb: 2, aXb: 0, 'a&b': 3 });
+  });
+
   it('tells the vocabulary apart from names that share its first letters (hand-made edge cases)', () => {
     expect(parsePlist(plist('<array><date>2024-04-12T22:42:39Z</date><data>AAE=</data><dict/></array>'))).toEqual([new Date('2024-04-12T22:42:39Z'), new Uint8Array([0, 1]), {}]);
     for (const name of ['dat', 'datum', 'dictionary', 'keys', 'int', 'reals', 'str']) {

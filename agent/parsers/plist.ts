@@ -95,6 +95,23 @@ function isPlainNumber(raw: string, allowPoint: boolean): boolean {
   return digits > 0;
 }
 
+/** The most digits plainNumber reads: below 2^53, so the digits are an exact double. */
+const MAX_PLAIN_DIGITS = 15;
+/** 10^0 .. 10^15, each an exact double (parsed from literals, so that none is computed). */
+const POWERS_OF_TEN = Array.from({ length: MAX_PLAIN_DIGITS + 1 }, (_, k) => Number(`1e${k}`));
+
+/**
+ * Keys seen before, so that the ~1,400 keys of an M2 Ultra document (about 30 distinct ones) are not each a
+ * new string. A slot is picked by the key's length and end letters, and a hit is checked against
+ * the text, so a collision only costs a fresh slice. Bounded: one key a slot.
+ */
+const KEY_SLOTS = 128;
+const seenKeys: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS).fill(undefined);
+
+function keySlot(text: string, start: number, end: number): number {
+  return ((end - start) * 31 + text.charCodeAt(start) * 7 + text.charCodeAt(end - 1)) & (KEY_SLOTS - 1);
+}
+
 /** The context of a dict entry's value; described with the entry's key only when an error needs it. */
 const DICT_ENTRY = '<dict> entry';
 
@@ -210,6 +227,57 @@ class Scanner {
     return raw.indexOf('&') === -1 ? raw : this.decodeEntities(raw, contentStart);
   }
 
+  /** The text of a `<key>` whose open tag ends at this.pos, the same string as last time when it was seen before. */
+  readKey(openStart: number): string {
+    const text = this.text;
+    const start = this.pos;
+    const lt = text.indexOf('<', start);
+    if (lt > start && text.startsWith('</key>', lt)) {
+      const slot = keySlot(text, start, lt);
+      const seen = seenKeys[slot];
+      if (seen !== undefined && seen.length === lt - start && text.startsWith(seen, start)) {
+        this.pos = lt + 6;
+        return seen;
+      }
+      const key = this.readText('key', openStart);
+      if (key.length === lt - start) seenKeys[slot] = key;
+      return key;
+    }
+    return this.readText('key', openStart);
+  }
+
+  /**
+   * A plain number (digits, an optional leading `-` and, for a real, at most one `.`: how
+   * powermetrics writes every number) read straight from the text up to closeTag, or undefined for
+   * anything else, which the general path reads. The same value Number() gives: with at most 15
+   * digits it is m / 10^k of two exact doubles, which one division rounds correctly.
+   */
+  plainNumber(closeTag: string, allowPoint: boolean): number | undefined {
+    const text = this.text;
+    let i = this.pos;
+    const negative = text.charCodeAt(i) === 45; /* - */
+    if (negative) i++;
+    let mantissa = 0;
+    let digits = 0;
+    let decimals = 0;
+    let point = false;
+    for (let c = text.charCodeAt(i); ; c = text.charCodeAt(++i)) {
+      if (c >= 48 && c <= 57) {
+        mantissa = mantissa * 10 + (c - 48);
+        digits++;
+        if (point) decimals++;
+      } else if (c === 46 /* . */ && allowPoint && !point) {
+        point = true;
+      } else {
+        break;
+      }
+    }
+    if (digits === 0 || digits > MAX_PLAIN_DIGITS || !text.startsWith(closeTag, i)) return undefined;
+    this.pos = i + closeTag.length;
+    const value = decimals > 0 ? mantissa / POWERS_OF_TEN[decimals]! : mantissa;
+    return negative ? -value : value;
+  }
+
   decodeEntities(raw: string, offset: number): string {
     for (let i = raw.indexOf('&'); i !== -1; i = raw.indexOf('&', i + 1)) {
       ENTITY_AT.lastIndex = i;
@@ -247,11 +315,15 @@ class Scanner {
         if (!selfClosing) this.readEmpty(name, start);
         return name === 'true';
       case 'integer': {
+        const plain = selfClosing ? undefined : this.plainNumber('</integer>', false);
+        if (plain !== undefined) return plain;
         const raw = this.scalarText(name, start, selfClosing);
         if (!isPlainNumber(raw, false) && !INTEGER.test(raw.trim())) this.fail(`<integer> holds ${quote(raw)}, not an integer`, start);
         return Number(raw);
       }
       case 'real': {
+        const plain = selfClosing ? undefined : this.plainNumber('</real>', true);
+        if (plain !== undefined) return plain;
         const raw = this.scalarText(name, start, selfClosing);
         if (isPlainNumber(raw, true) || REAL.test(raw.trim())) return Number(raw);
         const word = raw.trim().toLowerCase();
@@ -296,7 +368,7 @@ class Scanner {
         // Half the tags of a document: read without the general tag reader.
         const keyStart = this.pos;
         this.pos += 5;
-        key = this.readText('key', keyStart);
+        key = this.readKey(keyStart);
       } else {
         const name = this.readTag('<dict>');
         if (this.tagClosing) {
