@@ -117,6 +117,19 @@ describe('decoding the interface MIB (the addon compiled against a simulated sys
       rejected: ['interface 1: 100 bytes, not the 180 of struct ifmibdata', `en0: ifi_ibytes ${2n ** 60n} is beyond 2^53`],
     });
   });
+
+  it('reads each 64-bit counter whole up to 2^53 - 1, and rejects 2^53 (handmade boundaries)', () => {
+    const row = Buffer.alloc(IFMIBDATA_BYTES);
+    row.write('en0', 0, 'latin1');
+    row.writeUInt32LE(1, 20);
+    row.writeBigUInt64LE(2n ** 53n - 1n, 52 + 64);
+    row.writeBigUInt64LE(2n ** 32n + 7n, 52 + 72);
+    row.writeBigUInt64LE(0xffffffffn, 52 + 24);
+    const [counters] = decodeInterfaceMibs([{ index: 1, mib: row }]).interfaces;
+    expect(counters).toMatchObject({ up: true, receive: { bytes: 2 ** 53 - 1, packets: 0xffffffff }, transmit: { bytes: 2 ** 32 + 7 } });
+    row.writeBigUInt64LE(2n ** 53n, 52 + 64);
+    expect(decodeInterfaceMibs([{ index: 1, mib: row }]).rejected).toEqual([`en0: ifi_ibytes ${2n ** 53n} is beyond 2^53`]);
+  });
 });
 
 describe('network source', () => {

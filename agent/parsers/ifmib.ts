@@ -51,10 +51,13 @@ function decodeRow(index: unknown, mib: Uint8Array): InterfaceCounters | string 
   const name = Buffer.from(mib.subarray(0, nul === -1 ? 16 : nul)).toString('utf8');
   if (name === '') return `interface ${String(index)}: no name`;
   let tooLarge: string | undefined;
+  // Two 32-bit halves rather than a BigInt: a counter within 2^53 (high half below 2^21) is an
+  // exact double, with no allocation for the ~56 counters a cycle reads.
   const u64 = (offset: number, field: string): number => {
-    const v = view.getBigUint64(IF_DATA + offset, true);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) tooLarge ??= `${name}: ${field} ${v} is beyond 2^53`;
-    return Number(v);
+    const low = view.getUint32(IF_DATA + offset, true);
+    const high = view.getUint32(IF_DATA + offset + 4, true);
+    if (high >= 2 ** 21) tooLarge ??= `${name}: ${field} ${(BigInt(high) << 32n) | BigInt(low)} is beyond 2^53`;
+    return high * 2 ** 32 + low;
   };
   const flags = view.getUint32(20, true);
   const counters: InterfaceCounters = {
