@@ -294,6 +294,11 @@ describe('NulDocumentSplitter', () => {
     expect(documents).toEqual(['<ok/>', '<next/>']);
     expect(oversize).toEqual([1500]);
     expect(maxBuffered).toBeLessThanOrEqual(1024);
+    // The same, each document whole within one chunk (as one pipe read brings them).
+    const oneChunk = split([Buffer.from(`<ok/>\0${big}\0<next/>\0`)]);
+    expect(oneChunk.documents).toEqual(['<ok/>', '<next/>']);
+    expect(oneChunk.oversize).toEqual([big.length]);
+    expect(oneChunk.maxBuffered).toBe(0);
   });
 });
 

@@ -31,9 +31,14 @@ export class NulDocumentSplitter {
     while (start < chunk.length) {
       const nul = chunk.indexOf(0, start);
       const end = nul === -1 ? chunk.length : nul;
-      this.#take(chunk.subarray(start, end));
-      if (nul === -1) return;
-      this.#finishDocument();
+      if (nul !== -1 && this.#pendingBytes === 0 && !this.#discarding && end - start <= this.#opts.maxDocumentBytes) {
+        // A whole document in one chunk (a pipe read is up to 64 KiB): decoded in place, not copied first.
+        this.#emit(chunk.toString('utf8', start, end));
+      } else {
+        this.#take(chunk.subarray(start, end));
+        if (nul === -1) return;
+        this.#finishDocument();
+      }
       start = nul + 1;
     }
   }
@@ -78,7 +83,10 @@ export class NulDocumentSplitter {
     const bytes = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
-    const text = bytes.toString('utf8');
+    this.#emit(bytes.toString('utf8'));
+  }
+
+  #emit(text: string): void {
     if (text.trim() !== '') this.#opts.onDocument(text);
   }
 }
