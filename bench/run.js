@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { runNode } from './lib/child.js';
 import { CLI, REPO, RESULTS } from './lib/paths.js';
 
-const SECTIONS = ['parse', 'spawn', 'cycle', 'daemon', 'imports'];
+const SECTIONS = ['parse', 'spawn', 'cycle', 'daemon', 'packages', 'imports'];
 
 const { values } = parseArgs({
   options: {
