@@ -7,28 +7,18 @@
 //   export   OTLPMetricExporter sending one fixed batch to the loopback receiver
 //   both     collect, then export what was collected: the SDK and exporter part of a daemon cycle
 // It writes its CPU per cycle (user + system, process.cpuUsage) as one JSON line on stdout.
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { inProcessAgent } from './in-process-agent.js';
 
 const { PROBE_MODE: mode, PROBE_DIST: dist, PROBE_CONFIG: configFile, PROBE_ENDPOINT: endpoint } = process.env;
 const cycles = Number(process.env.PROBE_CYCLES ?? 120);
 const warmup = Number(process.env.PROBE_WARMUP ?? 20);
-const agent = (rel) => import(pathToFileURL(join(dist, rel)).href);
-const { loadConfig } = await agent('config.js');
-const { createSources } = await agent('sources/registry.js');
-const { Collection } = await agent('collection.js');
-const { createMetricsPipeline } = await agent('metrics/metrics-pipeline.js');
-const { AgentTelemetry } = await agent('telemetry.js');
-const { createLogger } = await agent('log.js');
-const { toExportBatch } = await agent('export/batch.js');
-const { createOtlpSender, loadExporterSettings } = await agent('export/exporter.js');
+const { module, config, log, metrics, sources, collection } = await inProcessAgent({
+  dist, configFile, overrides: { interval: '1000ms', 'exporter.endpoint': endpoint }, resource: { 'service.name': 'macos-agent', 'host.name': 'bench' },
+});
+const { toExportBatch } = await module('export/batch.js');
+const { createOtlpSender, loadExporterSettings } = await module('export/exporter.js');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const config = loadConfig({ path: configFile, overrides: { interval: '1000ms', 'exporter.endpoint': endpoint } }).config;
-const log = createLogger('silent');
-const metrics = createMetricsPipeline({ 'service.name': 'macos-agent', 'host.name': 'bench' });
-const sources = createSources({ config, mode: 'daemon', log, onChildRestart: () => {}, onParseError: () => {} });
-const collection = new Collection(sources, metrics.store, new AgentTelemetry(), log);
 await collection.start();
 // powermetrics sends its first sample one interval after it starts.
 for (const deadline = Date.now() + 15_000; metrics.store.count('powermetrics') === 0 && Date.now() < deadline;) {

@@ -9,10 +9,10 @@
 // happens between cycles (reading and parsing the powermetrics and iostat streams, timers, GC).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { makeBenchBundle } from '../lib/bundle.js';
+import { inProcessAgent } from '../lib/in-process-agent.js';
 import { makeMacInstall } from '../lib/mac-install.js';
 import { median } from '../lib/child.js';
 import { DIST } from '../lib/paths.js';
@@ -28,28 +28,13 @@ const cpuMs = (since) => {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function runCycles({ bundle, replay, dist = DIST }) {
-  const agent = (rel) => import(pathToFileURL(join(dist, rel)).href);
-  const { loadConfig } = await agent('config.js');
-  const { createSources } = await agent('sources/registry.js');
-  const { Collection } = await agent('collection.js');
-  const { createMetricsPipeline } = await agent('metrics/metrics-pipeline.js');
-  const { AgentTelemetry } = await agent('telemetry.js');
-  const { createLogger } = await agent('log.js');
-  const { toExportBatch } = await agent('export/batch.js');
-
   const configFile = join(bundle.dir, 'config.yaml');
   writeFileSync(configFile, 'log_level: silent\n');
-  const config = loadConfig({ path: configFile, overrides: { interval: `${INTERVAL_MS}ms` } }).config;
-  const log = createLogger('silent');
-  const metrics = createMetricsPipeline({ 'service.name': 'macos-agent-bench' });
-  const telemetry = new AgentTelemetry();
-  const sources = createSources({
-    config, mode: 'daemon', log,
+  const { module, metrics, collection } = await inProcessAgent({
+    dist, configFile, overrides: { interval: `${INTERVAL_MS}ms` }, resource: { 'service.name': 'macos-agent-bench' },
     ...(replay ? { replayDir: bundle.dir } : {}),
-    onChildRestart: (s) => telemetry.recordChildRestart(s),
-    onParseError: (s) => telemetry.recordError(s, 'parse'),
   });
-  const collection = new Collection(sources, metrics.store, telemetry, log);
+  const { toExportBatch } = await module('export/batch.js');
 
   await collection.start();
   // The streaming children send their first sample one interval after start.
