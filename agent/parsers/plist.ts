@@ -76,34 +76,15 @@ function tagName(text: string, start: number, end: number): string {
   return name !== undefined && name.length === end - start && text.startsWith(name, start) ? name : text.slice(start, end);
 }
 
-/**
- * Digits with an optional leading `-` and, for a real, at most one `.`: how powermetrics writes
- * every number. Such text is a valid <integer> or <real> by the patterns above, so it skips them;
- * anything else (spaces, `+`, hex, exponents, nan) is checked by the patterns.
- */
-function isPlainNumber(raw: string, allowPoint: boolean): boolean {
-  const n = raw.length;
-  let i = n > 0 && raw.charCodeAt(0) === 45 /* - */ ? 1 : 0;
-  let digits = 0;
-  let point = !allowPoint;
-  for (; i < n; i++) {
-    const c = raw.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if (c === 46 /* . */ && !point) point = true;
-    else return false;
-  }
-  return digits > 0;
-}
-
 /** The most digits plainNumber reads: below 2^53, so the digits are an exact double. */
 const MAX_PLAIN_DIGITS = 15;
 /** 10^0 .. 10^15, each an exact double (parsed from literals, so that none is computed). */
 const POWERS_OF_TEN = Array.from({ length: MAX_PLAIN_DIGITS + 1 }, (_, k) => Number(`1e${k}`));
 
 /**
- * Keys seen before, so that the ~1,400 keys of an M2 Ultra document (about 30 distinct ones) are not each a
- * new string. A slot is picked by the key's length and end letters, and a hit is checked against
- * the text, so a collision only costs a fresh slice. Bounded: one key a slot.
+ * Keys seen before, so that the ~1,400 keys of an M2 Ultra document (about 30 distinct ones) are
+ * not each a new string. A slot is picked by the key's length and end letters, and a hit is checked
+ * against the text, so a collision only costs a fresh slice. Bounded: one key a slot.
  */
 const KEY_SLOTS = 128;
 const seenKeys: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS).fill(undefined);
@@ -249,7 +230,7 @@ class Scanner {
   /**
    * A plain number (digits, an optional leading `-` and, for a real, at most one `.`: how
    * powermetrics writes every number) read straight from the text up to closeTag, or undefined for
-   * anything else, which the general path reads. The same value Number() gives: with at most 15
+   * anything else (spaces, `+`, hex, exponents, nan, more digits), which the patterns check. The same value Number() gives: with at most 15
    * digits it is m / 10^k of two exact doubles, which one division rounds correctly.
    */
   plainNumber(closeTag: string, allowPoint: boolean): number | undefined {
@@ -318,14 +299,14 @@ class Scanner {
         const plain = selfClosing ? undefined : this.plainNumber('</integer>', false);
         if (plain !== undefined) return plain;
         const raw = this.scalarText(name, start, selfClosing);
-        if (!isPlainNumber(raw, false) && !INTEGER.test(raw.trim())) this.fail(`<integer> holds ${quote(raw)}, not an integer`, start);
+        if (!INTEGER.test(raw.trim())) this.fail(`<integer> holds ${quote(raw)}, not an integer`, start);
         return Number(raw);
       }
       case 'real': {
         const plain = selfClosing ? undefined : this.plainNumber('</real>', true);
         if (plain !== undefined) return plain;
         const raw = this.scalarText(name, start, selfClosing);
-        if (isPlainNumber(raw, true) || REAL.test(raw.trim())) return Number(raw);
+        if (REAL.test(raw.trim())) return Number(raw);
         const word = raw.trim().toLowerCase();
         const special = Object.hasOwn(NON_FINITE, word) ? NON_FINITE[word] : undefined;
         if (special === undefined) this.fail(`<real> holds ${quote(raw)}, not a number`, start);
