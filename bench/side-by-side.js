@@ -5,14 +5,14 @@
 // (copies of each, staggered so no two cycles coincide) compare what one run alone cannot.
 // Prints each agent's CPU per cycle for each minute and over the whole run.
 import { spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { makeBenchBundle } from './lib/bundle.js';
-import { makeMacInstall } from './lib/mac-install.js';
-import { DIST, REPO } from './lib/paths.js';
+import { installBuild, makeMacInstall } from './lib/mac-install.js';
+import { DIST } from './lib/paths.js';
 import { cpuMsOf, memoryOf } from './lib/proc.js';
 import { startReceiver } from './lib/receiver.js';
 
@@ -38,13 +38,9 @@ try {
   for (let copy = 0; copy < copies; copy++) {
     for (const [i, dist] of dists.entries()) {
       const name = `${'AB'[i]}${copy + 1}`;
-      // Each build installed as on a Mac: its own dist/ beside the simulated-kernel addon.
       const root = join(work, name);
-      mkdirSync(join(root, 'build', 'Release'), { recursive: true });
-      cpSync(dist, join(root, 'dist'), { recursive: true });
-      copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
-      symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
-      copyFileSync(join(mac.cli, '..', '..', 'build', 'Release', 'smc.node'), join(root, 'build', 'Release', 'smc.node'));
+      mkdirSync(root);
+      await installBuild(root, dist);
       mkdirSync(join(root, 'state'));
       const rx = await startReceiver();
       const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, join(root, 'dist', 'macos-agent.js'), '--config', join(bundle.dir, 'config.yaml'), '--endpoint', rx.endpoint, '--interval', `${intervalMs}ms`], {

@@ -48,6 +48,21 @@ function subtreesMatching(roots, classes) {
 }
 
 /**
+ * A build of the agent installed in `root` as on a Mac: its dist/ folder (this checkout's, or
+ * another build's), package.json, and the glue compiled against the simulated kernels as
+ * build/Release/smc.node. The simulated kernels' tables are what makeMacInstall's env points at.
+ * @param {string} root
+ * @param {string} [dist] a built dist/ folder
+ */
+export async function installBuild(root, dist = join(REPO, 'dist')) {
+  cpSync(dist, join(root, 'dist'), { recursive: true });
+  copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
+  symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
+  mkdirSync(join(root, 'build', 'Release'), { recursive: true });
+  copyFileSync(await buildTestAddon('simulated-iokit'), join(root, 'build', 'Release', 'smc.node'));
+}
+
+/**
  * @param {{ dir: string }} bundle the benchmark bundle (smc.txt and vm_stat.txt in it)
  * @returns {Promise<{ cli: string, compiledCli: string, env: Record<string, string>, cleanup: () => void }>}
  *   cli: the bundle the installed command and the service run; compiledCli: dist/agent/cli.js, the
@@ -55,12 +70,7 @@ function subtreesMatching(roots, classes) {
  */
 export async function makeMacInstall(bundle) {
   const root = mkdtempSync(join(tmpdir(), 'macos-agent-bench-mac-'));
-  cpSync(join(REPO, 'dist'), join(root, 'dist'), { recursive: true });
-  copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
-  symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
-  mkdirSync(join(root, 'build', 'Release'), { recursive: true });
-  const addon = await buildTestAddon('simulated-iokit');
-  copyFileSync(addon, join(root, 'build', 'Release', 'smc.node'));
+  await installBuild(root);
 
   const { parseSmcDump } = await import(pathToFileURL(join(DIST, 'parsers', 'smc-dump.js')).href);
   const { parseVmStat } = await import(pathToFileURL(join(DIST, 'parsers', 'vm_stat.js')).href);
